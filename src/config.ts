@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Every setting of tollgate. Each one can come from a `TOLLGATE_*` environment variable or from
+ * the optional JSON/YAML file named by `TOLLGATE_CONFIG`; the environment wins.
+ * `loadConfig` validates all of them at once and lists every problem.
+ */
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 (off) or a port number')
+  .max(65535, 'must be at most 65535');
+
+const bool = z.preprocess((v) => {
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+  }
+  return v;
+}, z.boolean({ error: 'must be true or false' }));
+
+/** A receiver login: CUCM's "Billing Application Server" user. Bound to a site or to a cluster id. */
+const receiverUser = z
+  .object({
+    username: z.string().min(1),
+    password: z.string().min(1),
+    site: z.string().min(1).optional(),
+    cluster: z.string().min(1).optional(),
+  })
+  .strict();
+export type ReceiverUser = z.infer<typeof receiverUser>;
+
+/**
+ * `TOLLGATE_RECEIVER_USERS` in the environment: `user:password@SITE` or `user:password@cluster:ID`,
+ * comma separated. In a config file: an array of `{ username, password, site | cluster }`.
+ */
+function parseReceiverUsers(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  if (v.trim() === '') return [];
+  return v.split(',').map((entry) => {
+    const at = entry.lastIndexOf('@');
+    const colon = entry.indexOf(':');
+    if (at < 0 || colon < 0 || colon > at) return { invalid: entry.replace(/:.*@/, ':***@') };
+    const target = entry.slice(at + 1).trim();
+    const base = { username: entry.slice(0, colon).trim(), password: entry.slice(colon + 1, at) };
+    return target.startsWith('cluster:') ? { ...base, cluster: target.slice(8) } : { ...base, site: target };
+  });
+}
+
+const schema = z
+  .object({
+    dataDir: z.string().min(1).default('./data'),
+    db: z
+      .string()
+      .regex(/^(sqlite:|postgres(ql)?:\/\/|mssql:\/\/)/, 'must start with sqlite:, postgres:// or mssql://')
+      .optional(),
+    httpHost: z.string().default('0.0.0.0'),
+    httpPort: port.default(8080),
+    ftpPort: port.default(2121),
+    ftpHost: z.string().default('0.0.0.0'),
+    /** Address announced for passive FTP data connections. */
+    ftpPasvUrl: z.string().optional(),
+    ftpPasvMin: port.default(30000),
+    ftpPasvMax: port.default(30100),
+    sftpPort: port.default(2222),
+    sftpHost: z.string().default('0.0.0.0'),
+    receiverUsers: z.preprocess(parseReceiverUsers, z.array(receiverUser)).default([]),
+    /** A drop folder watched for CDR files (`<dir>/<SITE>/cdr_…` or `<dir>/cdr_<cluster>_…`). */
+    watchDir: z.string().optional(),
+    watchIntervalMs: z.coerce.number().int().min(100).default(2000),
+    /** Largest CDR file a receiver accepts, in bytes. */
+    maxFileBytes: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
+    /** Rows committed per transaction by the miner. */
+    batchSize: z.coerce.number().int().min(1).max(100000).default(2000),
+    minerPollMs: z.coerce.number().int().min(50).default(1000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    shutdownTimeoutMs: z.coerce.number().int().min(0).default(15000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.ftpPasvMin > c.ftpPasvMax) {
+      ctx.addIssue({ code: 'custom', path: ['ftpPasvMin'], message: 'must not be above ftpPasvMax' });
+    }
+    c.receiverUsers.forEach((u, i) => {
+      if (!u.site === !u.cluster) {
+        ctx.addIssue({ code: 'custom', path: ['receiverUsers', i], message: 'needs exactly one of site or cluster' });
+      }
+    });
+  });
+
+export type Config = Readonly<z.infer<typeof schema> & { db: string; dbKind: DbKind }>;
+export type DbKind = 'sqlite' | 'postgres' | 'mssql';
+
+/** Environment variable for every key of the schema: `httpPort` → `TOLLGATE_HTTP_PORT`. */
+export function envName(key: string): string {
+  return 'TOLLGATE_' + key.replace(/([A-Z])/g, '_$1').toUpperCase();
+}
+
+export const CONFIG_KEYS = Object.keys(schema.shape) as Array<keyof z.infer<typeof schema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super('invalid configuration:\n  - ' + problems.join('\n  - '));
+    this.name = 'ConfigError';
+  }
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`TOLLGATE_CONFIG: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  try {
+    const parsed: unknown = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError([`TOLLGATE_CONFIG: ${file}: ${(err as Error).message}`]);
+  }
+}
+
+/**
+ * Builds the configuration from an environment (default `process.env`) and the optional file.
+ * Throws a `ConfigError` listing every problem, each naming the env var (or file key) and value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fromFile = env.TOLLGATE_CONFIG ? readConfigFile(env.TOLLGATE_CONFIG) : {};
+  const input: Record<string, unknown> = { ...fromFile };
+  const problems: string[] = [];
+  const known = new Set<string>(CONFIG_KEYS);
+  for (const key of Object.keys(fromFile)) {
+    if (!known.has(key)) problems.push(`${env.TOLLGATE_CONFIG}: unknown setting "${key}"`);
+    delete input[key];
+    if (known.has(key)) input[key] = fromFile[key];
+  }
+  const envKeys = new Set(CONFIG_KEYS.map(envName));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('TOLLGATE_') && !envKeys.has(name) && name !== 'TOLLGATE_CONFIG' && !IGNORED_ENV.has(name)) {
+      problems.push(`${name}: unknown setting (known: ${[...envKeys].sort().join(', ')})`);
+    }
+  }
+  for (const key of CONFIG_KEYS) {
+    const v = env[envName(key)];
+    if (v !== undefined) input[key] = v;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const where = env[envName(key)] !== undefined ? envName(key) : key in fromFile ? `${env.TOLLGATE_CONFIG}: ${key}` : envName(key);
+      const sub = issue.path.length > 1 ? `[${issue.path.slice(1).join('.')}]` : '';
+      const shown = /password|secret|token/i.test(key) || key === 'receiverUsers' ? '' : describeValue(input[key]);
+      problems.push(`${where}${sub}: ${issue.message}${shown}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const c = result.data!;
+  const db = c.db ?? `sqlite:${path.join(c.dataDir, 'tollgate.db')}`;
+  const dbKind: DbKind = db.startsWith('sqlite:') ? 'sqlite' : db.startsWith('mssql:') ? 'mssql' : 'postgres';
+  return Object.freeze({ ...c, db, dbKind });
+}
+
+/** Variables with the prefix that are read elsewhere (tests, the demo), not settings. */
+const IGNORED_ENV = new Set(['TOLLGATE_TEST_PG_URL']);
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return '';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return ` (got ${JSON.stringify(s.length > 80 ? s.slice(0, 80) + '…' : s)})`;
+}

@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import type { DbKind } from '../config.js';
+
+export type Db = Knex;
+export type DbOrTx = Knex | Knex.Transaction;
+
+const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/**
+ * Opens the database named by a `TOLLGATE_DB` url: `sqlite:<file>`, `postgres://…` or `mssql://…`.
+ * SQLite runs in WAL mode so the CLI and the server can share one file; the data directory is
+ * created when missing.
+ */
+export function openDb(url: string): Db {
+  const kind = dbKindOf(url);
+  if (kind === 'sqlite') {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            conn.pragma('journal_mode = WAL');
+            // NORMAL is durable in WAL mode except for the last transactions before a power cut;
+            // a process crash (kill -9) loses nothing that was committed.
+            conn.pragma('synchronous = NORMAL');
+            conn.pragma('foreign_keys = ON');
+            conn.pragma('busy_timeout = 10000');
+            conn.pragma('cache_size = -65536');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+    });
+  }
+  if (kind === 'postgres') {
+    return knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  }
+  const u = new URL(url);
+  return knexFactory({
+    client: 'mssql',
+    connection: {
+      server: u.hostname,
+      port: u.port ? Number(u.port) : 1433,
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: u.pathname.replace(/^\//, '') || 'tollgate',
+      options: { encrypt: u.searchParams.get('encrypt') !== 'false', trustServerCertificate: u.searchParams.get('trustServerCertificate') === 'true' },
+    },
+    pool: { min: 0, max: 10 },
+  });
+}
+
+export function dbKindOf(url: string): DbKind {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (url.startsWith('mssql:')) return 'mssql';
+  return 'postgres';
+}
+
+/** The dialect of an open knex instance or transaction. */
+export function dialectOf(db: DbOrTx): DbKind {
+  const client = (db as Knex).client.config.client as string;
+  if (client.includes('sqlite')) return 'sqlite';
+  if (client.includes('mssql')) return 'mssql';
+  return 'postgres';
+}
+
+/** The subset of a better-sqlite3 connection that tollgate uses directly. */
+export interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): { run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint }; all(...params: unknown[]): unknown[] };
+  transaction<T extends (...args: never[]) => unknown>(fn: T): T;
+}
+
+/** Applies every pending migration. Returns the names applied. */
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'] })) as [number, string[]];
+  return applied;
+}
+
+export async function migrateRollbackAll(db: Db): Promise<void> {
+  await db.migrate.rollback({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'] }, true);
+}
+
+/** Liveness of the database for /readyz. */
+export async function pingDb(db: Db): Promise<void> {
+  await db.raw('select 1 as ok');
+}

@@ -1,0 +1,119 @@
+import type { DbOrTx } from '../knex.js';
+import type { DbGatewayRow, DbSiteRow } from '../tables.js';
+
+export interface Site {
+  id: number;
+  code: string;
+  name: string;
+  country: string;
+  areaCode: string;
+  timezone: string;
+  currency: string;
+  driver: 'cucm' | 'cucm-partition';
+  importInternal: boolean;
+  autoAcquire: boolean;
+  clusterIds: string[];
+  accessCodes: string[];
+}
+
+export type SiteInput = Omit<Site, 'id'>;
+
+function toSite(row: DbSiteRow, clusterIds: string[], accessCodes: string[]): Site {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    country: row.country,
+    areaCode: row.area_code,
+    timezone: row.timezone,
+    currency: row.currency,
+    driver: row.driver,
+    importInternal: Boolean(row.import_internal),
+    autoAcquire: Boolean(row.auto_acquire),
+    clusterIds,
+    accessCodes,
+  };
+}
+
+/** Every site with its cluster ids and access codes, ordered by code. */
+export async function listSites(options: { db: DbOrTx }): Promise<Site[]> {
+  const { db } = options;
+  const [rows, clusters, codes] = await Promise.all([
+    db<DbSiteRow>('sites').orderBy('code'),
+    db('site_clusters').select('cluster_id', 'site_id').orderBy('cluster_id'),
+    db('access_codes').select('code', 'site_id').orderBy('code'),
+  ]);
+  return rows.map((r) =>
+    toSite(
+      r,
+      clusters.filter((c: { site_id: number }) => c.site_id === r.id).map((c: { cluster_id: string }) => c.cluster_id),
+      codes.filter((c: { site_id: number }) => c.site_id === r.id).map((c: { code: string }) => c.code),
+    ),
+  );
+}
+
+export async function findSiteByCode(options: { db: DbOrTx; code: string }): Promise<Site | undefined> {
+  return (await listSites(options)).find((s) => s.code === options.code);
+}
+
+/** The site a CUCM cluster id belongs to. */
+export async function findSiteIdByCluster(options: { db: DbOrTx; clusterId: string }): Promise<number | undefined> {
+  const row = await options.db('site_clusters').where({ cluster_id: options.clusterId }).first('site_id');
+  return row ? Number(row.site_id) : undefined;
+}
+
+/** Creates a site or updates the one with the same code; replaces its clusters and access codes. */
+export async function upsertSite(options: { db: DbOrTx; site: SiteInput; now: number }): Promise<number> {
+  const { db, site, now } = options;
+  const values = {
+    name: site.name,
+    country: site.country,
+    area_code: site.areaCode,
+    timezone: site.timezone,
+    currency: site.currency,
+    driver: site.driver,
+    import_internal: site.importInternal,
+    auto_acquire: site.autoAcquire,
+  };
+  const existing = await db('sites').where({ code: site.code }).first('id');
+  let id: number;
+  if (existing) {
+    id = Number(existing.id);
+    await db('sites').where({ id }).update(values);
+  } else {
+    const [row] = await db('sites').insert({ ...values, code: site.code, created_at: now }).returning('id');
+    id = Number(typeof row === 'object' ? row.id : row);
+  }
+  await db('site_clusters').where({ site_id: id }).delete();
+  for (const clusterId of site.clusterIds) {
+    await db('site_clusters').where({ cluster_id: clusterId }).delete();
+    await db('site_clusters').insert({ cluster_id: clusterId, site_id: id });
+  }
+  await db('access_codes').where({ site_id: id }).delete();
+  if (site.accessCodes.length > 0) {
+    await db('access_codes').insert(site.accessCodes.map((code) => ({ site_id: id, code })));
+  }
+  return id;
+}
+
+export interface GatewayInput {
+  site: string;
+  name: string;
+  match: 'exact' | 'glob';
+  kind: 'gateway' | 'trunk';
+  label: string;
+}
+
+/** Creates or updates a gateway/trunk of a site (unique on site and name). */
+export async function upsertGateway(options: { db: DbOrTx; siteId: number; gateway: Omit<GatewayInput, 'site'> }): Promise<void> {
+  const { db, siteId, gateway } = options;
+  const values = { match: gateway.match, kind: gateway.kind, label: gateway.label };
+  const n = await db('gateways').where({ site_id: siteId, name: gateway.name }).update(values);
+  if (n === 0) await db('gateways').insert({ ...values, site_id: siteId, name: gateway.name });
+}
+
+export async function listGateways(options: { db: DbOrTx; siteId?: number }): Promise<DbGatewayRow[]> {
+  const q = options.db<DbGatewayRow>('gateways').orderBy(['site_id', 'name']);
+  if (options.siteId !== undefined) q.where({ site_id: options.siteId });
+  return q;
+}

@@ -1,0 +1,137 @@
+/** Row types of the tables, as stored (snake_case). Times are epoch seconds UTC. */
+
+export interface DbSiteRow {
+  id: number;
+  code: string;
+  name: string;
+  country: string;
+  area_code: string;
+  timezone: string;
+  currency: string;
+  driver: 'cucm' | 'cucm-partition';
+  import_internal: boolean | number;
+  auto_acquire: boolean | number;
+  created_at: number;
+}
+
+export interface DbGatewayRow {
+  id: number;
+  site_id: number;
+  name: string;
+  match: 'exact' | 'glob';
+  kind: 'gateway' | 'trunk';
+  label: string;
+}
+
+export interface DbUserRow {
+  id: number;
+  site_id: number | null;
+  username: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  department: string;
+  cost_center: string;
+  office_location: string;
+  partition: string;
+  extension: string;
+  extension_billing: boolean | number;
+  fax_extension: string;
+  fax_billing: boolean | number;
+  voicemail_extension: string;
+  voicemail_billing: boolean | number;
+  anonymous: boolean | number;
+  created_at: number;
+  updated_at: number;
+  [custom: `custom_${number}`]: string;
+}
+
+export type CdrFileStatus = 'received' | 'processing' | 'done' | 'failed' | 'skipped';
+export type Channel = 'ftp' | 'sftp' | 'watch' | 'import';
+
+export interface DbCdrFileRow {
+  id: number;
+  site_id: number;
+  name: string;
+  kind: 'cdr' | 'cmr' | 'unknown';
+  size: number;
+  sha256: string;
+  channel: Channel;
+  spool_path: string;
+  status: CdrFileStatus;
+  layout: string | null;
+  received_at: number;
+  finished_at: number | null;
+  rows: number;
+  stored: number;
+  duplicates: number;
+  discarded: number;
+  checkpoint_line: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  error: string | null;
+}
+
+export interface DbCallRow {
+  id?: number;
+  site_id: number;
+  cluster_id: string;
+  gcid_cm: number;
+  gcid_call: number;
+  pkid: string;
+  party: number;
+  direction: string;
+  answered: boolean | number;
+  start_at: number;
+  ring_s: number;
+  duration_s: number;
+  extension: string;
+  partition: string;
+  user_id: number | null;
+  remote_number: string;
+  dialed_number: string;
+  gateway: string;
+  destination_type: string;
+  account_code: string;
+  client_matter_code: string;
+  auth_code_description: string;
+  orig_cause: number;
+  dest_cause: number;
+  redirect_reason: number;
+  original_called: string;
+  last_redirect_dn: string;
+  redirected: boolean | number;
+  transferred: boolean | number;
+  conference: boolean | number;
+  orig_leg: number;
+  dest_leg: number;
+  cost: number | null;
+  currency: string | null;
+  cdr_file_id: number;
+  cdr_line: number;
+}
+
+export interface DbDiscardedRow {
+  id?: number;
+  site_id: number;
+  cdr_file_id: number;
+  line: number;
+  party: number;
+  reason: string;
+  detail: string;
+  raw: string;
+  cluster_id: string;
+  pkid: string;
+  extension: string;
+  created_at: number;
+  resolved_at: number | null;
+}
+
+/** The columns of `calls` written by the miner, in a fixed order for prepared statements. */
+export const CALL_COLUMNS = [
+  'site_id', 'cluster_id', 'gcid_cm', 'gcid_call', 'pkid', 'party', 'direction', 'answered', 'start_at', 'ring_s',
+  'duration_s', 'extension', 'partition', 'user_id', 'remote_number', 'dialed_number', 'gateway', 'destination_type',
+  'account_code', 'client_matter_code', 'auth_code_description', 'orig_cause', 'dest_cause', 'redirect_reason',
+  'original_called', 'last_redirect_dn', 'redirected', 'transferred', 'conference', 'orig_leg', 'dest_leg', 'cost',
+  'currency', 'cdr_file_id', 'cdr_line',
+] as const satisfies ReadonlyArray<keyof DbCallRow>;

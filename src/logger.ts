@@ -1,0 +1,22 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Paths never written to the log, whatever a caller passes. */
+export const REDACT_PATHS = [
+  'password', '*.password', '*.*.password', 'pin', '*.pin', 'token', '*.token', 'secret', '*.secret',
+  'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie',
+];
+
+/** The one root logger of a process; components take `logger.child({ component })`. */
+export function createLogger(options: { level: string; destination?: NodeJS.WritableStream | number }): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { app: 'tollgate' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.destination === undefined ? pino.destination({ dest: 1, sync: false }) : (options.destination as never),
+  );
+}

@@ -1,0 +1,280 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { parseCdrFileName } from '../billing/parse-cdr.js';
+import type { Db } from '../db/knex.js';
+import { findFileBySha, findFileBySpoolPath, insertFile } from '../db/queries/cdr-files.js';
+import { findSiteByCode, findSiteIdByCluster, listSites } from '../db/queries/sites.js';
+import type { Channel } from '../db/tables.js';
+
+/**
+ * The durable spool between the receivers (FTP, SFTP, drop folder, `tollgate import`) and the
+ * miner: `<dataDir>/spool/<SITE>/incoming|done|failed`. A file counts as received once it is
+ * completely written, fsynced and renamed into `incoming/`, and recorded by name, size and
+ * SHA-256; only then does the sender get a success. The same content received twice is kept once.
+ */
+
+export class ReceiveError extends Error {
+  constructor(message: string, readonly code: 'bad-name' | 'unknown-site' | 'too-large' | 'io') {
+    super(message);
+    this.name = 'ReceiveError';
+  }
+}
+
+export interface ReceiveResult {
+  status: 'accepted' | 'duplicate' | 'skipped';
+  fileId: number;
+  siteCode: string;
+  sha256: string;
+  size: number;
+}
+
+export interface SpoolOptions {
+  dataDir: string;
+  db: Db;
+  log: Logger;
+  maxFileBytes: number;
+  /** Called after a file has been accepted, so the miner can start at once. */
+  onAccepted?: (fileId: number) => void;
+  now?: () => number;
+}
+
+export type Spool = ReturnType<typeof createSpool>;
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._~+-]{0,200}$/;
+
+export function createSpool(opts: SpoolOptions) {
+  const root = path.resolve(opts.dataDir, 'spool');
+  const tmpDir = path.join(root, '.tmp');
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+
+  function siteDir(siteCode: string, box: 'incoming' | 'done' | 'failed'): string {
+    return path.join(root, siteCode, box);
+  }
+
+  /** Relative spool path as stored in `cdr_files.spool_path`. */
+  function rel(abs: string): string {
+    return path.relative(root, abs).split(path.sep).join('/');
+  }
+
+  function abs(spoolPath: string): string {
+    return path.join(root, ...spoolPath.split('/'));
+  }
+
+  async function resolveSite(name: string, site?: string, cluster?: string): Promise<{ id: number; code: string }> {
+    if (site) {
+      const s = await findSiteByCode({ db: opts.db, code: site });
+      if (!s) throw new ReceiveError(`site ${site} does not exist`, 'unknown-site');
+      return { id: s.id, code: s.code };
+    }
+    const clusterId = cluster ?? parseCdrFileName(name)?.clusterId;
+    if (!clusterId) throw new ReceiveError(`cannot tell the site of ${name}: no site given and no cluster id in the name`, 'unknown-site');
+    if (cluster) {
+      const fromName = parseCdrFileName(name)?.clusterId;
+      if (fromName && fromName !== cluster) {
+        throw new ReceiveError(`${name} is from cluster ${fromName}, but this login is for cluster ${cluster}`, 'unknown-site');
+      }
+    }
+    const id = await findSiteIdByCluster({ db: opts.db, clusterId });
+    if (id === undefined) throw new ReceiveError(`cluster ${clusterId} is not assigned to any site`, 'unknown-site');
+    const s = (await listSites({ db: opts.db })).find((x) => x.id === id)!;
+    return { id, code: s.code };
+  }
+
+  /**
+   * Writes `source` into the spool and records it. Throws a `ReceiveError` when the file cannot be
+   * kept (bad name, unknown site, too large, disk full); nothing is recorded then.
+   */
+  async function receive(args: { name: string; source: Readable; channel: Channel; site?: string; cluster?: string }): Promise<ReceiveResult> {
+    const name = path.basename(args.name);
+    if (!SAFE_NAME.test(name) || name !== args.name.replace(/^.*[\\/]/, '')) {
+      args.source.resume();
+      throw new ReceiveError(`refused file name ${JSON.stringify(args.name)}: only letters, digits and . _ ~ + - are allowed, and it must not start with _ or .`, 'bad-name');
+    }
+    let site: { id: number; code: string };
+    try {
+      site = await resolveSite(name, args.site, args.cluster);
+    } catch (err) {
+      args.source.resume();
+      throw err;
+    }
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = path.join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const max = opts.maxFileBytes;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > max) return cb(new ReceiveError(`${name} is larger than the limit of ${max} bytes`, 'too-large'));
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const fh = await open(tmp, 'w');
+    try {
+      await pipeline(args.source, meter, fh.createWriteStream({ autoClose: false }));
+      await fh.sync();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      if (err instanceof ReceiveError) throw err;
+      throw new ReceiveError(`could not store ${name}: ${(err as Error).message}`, 'io');
+    }
+    await fh.close();
+    const sha256 = hash.digest('hex');
+    return register({ tmp, name, sha256, size, site, channel: args.channel });
+  }
+
+  /**
+   * Takes a complete file that a receiver staged under `stagingDir` (same filesystem as the
+   * spool): fsyncs it, hashes it and moves it into the spool without copying.
+   */
+  async function receiveLocalFile(args: { file: string; name: string; channel: Channel; site?: string; cluster?: string }): Promise<ReceiveResult> {
+    const name = path.basename(args.name);
+    if (!SAFE_NAME.test(name) || name !== args.name.replace(/^.*[\\/]/, '')) {
+      await rm(args.file, { force: true });
+      throw new ReceiveError(`refused file name ${JSON.stringify(args.name)}: only letters, digits and . _ ~ + - are allowed, and it must not start with _ or .`, 'bad-name');
+    }
+    let site: { id: number; code: string };
+    try {
+      site = await resolveSite(name, args.site, args.cluster);
+    } catch (err) {
+      await rm(args.file, { force: true });
+      throw err;
+    }
+    const fh = await open(args.file, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const { sha256, size } = await hashFile(args.file);
+    if (size > opts.maxFileBytes) {
+      await rm(args.file, { force: true });
+      throw new ReceiveError(`${name} is larger than the limit of ${opts.maxFileBytes} bytes`, 'too-large');
+    }
+    return register({ tmp: args.file, name, sha256, size, site, channel: args.channel });
+  }
+
+  /** A fresh path in the staging folder, for receivers that write a file in several steps. */
+  async function stagingPath(): Promise<string> {
+    await mkdir(tmpDir, { recursive: true });
+    return path.join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
+  }
+
+  async function register(args: { tmp: string; name: string; sha256: string; size: number; site: { id: number; code: string }; channel: Channel }): Promise<ReceiveResult> {
+    const { tmp, name, sha256, size, site, channel } = args;
+    const dup = await findFileBySha({ db: opts.db, sha256 });
+    if (dup) {
+      await rm(tmp, { force: true });
+      opts.log.info({ file: name, sha256, firstId: dup.id }, 'file received again; already recorded, ignored');
+      return { status: 'duplicate', fileId: dup.id, siteCode: site.code, sha256, size };
+    }
+    const kind = parseCdrFileName(name)?.kind ?? 'unknown';
+    const box = kind === 'cmr' ? 'done' : 'incoming';
+    const dir = siteDir(site.code, box);
+    await mkdir(dir, { recursive: true });
+    let target = path.join(dir, name);
+    if (await exists(target)) target = path.join(dir, `${name}~${sha256.slice(0, 12)}`);
+    try {
+      await rename(tmp, target);
+      await fsyncDir(dir);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw new ReceiveError(`could not store ${name}: ${(err as Error).message}`, 'io');
+    }
+    let fileId: number;
+    try {
+      fileId = await insertFile({
+        db: opts.db,
+        file: {
+          siteId: site.id, name, kind, size, sha256, channel, spoolPath: rel(target),
+          status: kind === 'cmr' ? 'skipped' : 'received', receivedAt: now(),
+        },
+      });
+    } catch (err) {
+      // A concurrent receive of the same content won the unique sha256: keep theirs.
+      const again = await findFileBySha({ db: opts.db, sha256 });
+      await rm(target, { force: true });
+      if (again) return { status: 'duplicate', fileId: again.id, siteCode: site.code, sha256, size };
+      throw new ReceiveError(`could not record ${name}: ${(err as Error).message}`, 'io');
+    }
+    opts.log.info({ file: name, site: site.code, size, sha256, channel, fileId, kind }, kind === 'cmr' ? 'CMR file stored (not billed)' : 'CDR file received');
+    if (kind !== 'cmr') opts.onAccepted?.(fileId);
+    return { status: kind === 'cmr' ? 'skipped' : 'accepted', fileId, siteCode: site.code, sha256, size };
+  }
+
+  /**
+   * After a crash: a file renamed into `incoming/` whose row was not yet written is recorded now;
+   * half-written uploads in `.tmp/` were never acknowledged and are removed (the sender resends).
+   */
+  async function recover(): Promise<number> {
+    let recovered = 0;
+    await rm(tmpDir, { recursive: true, force: true });
+    const sites = await listSites({ db: opts.db });
+    for (const site of sites) {
+      const dir = siteDir(site.code, 'incoming');
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const entry of names) {
+        const file = path.join(dir, entry);
+        if (await findFileBySpoolPath({ db: opts.db, spoolPath: rel(file) })) continue;
+        const { sha256, size } = await hashFile(file);
+        const dup = await findFileBySha({ db: opts.db, sha256 });
+        if (dup) {
+          await rm(file, { force: true });
+          continue;
+        }
+        const kind = parseCdrFileName(entry.replace(/~[0-9a-f]{12}$/, ''))?.kind ?? 'unknown';
+        const id = await insertFile({
+          db: opts.db,
+          file: { siteId: site.id, name: entry.replace(/~[0-9a-f]{12}$/, ''), kind, size, sha256, channel: 'import', spoolPath: rel(file), status: 'received', receivedAt: now() },
+        });
+        opts.log.warn({ file: entry, site: site.code, fileId: id }, 'recovered a spooled file that had not been recorded (crash during receive)');
+        recovered++;
+      }
+    }
+    return recovered;
+  }
+
+  return { root, receive, receiveLocalFile, stagingPath, recover, siteDir, abs, rel };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+export { fsyncDir };

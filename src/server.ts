@@ -1,0 +1,107 @@
+import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { startFtpReceiver } from './recorder/ftp-receiver.js';
+import { startSftpReceiver } from './recorder/sftp-receiver.js';
+import { startWatchFolder } from './recorder/watch-folder.js';
+import { openRuntime, type Runtime } from './runtime.js';
+
+export interface RunningServer {
+  runtime: Runtime;
+  httpPort: number;
+  ftpPort: number | undefined;
+  sftpPort: number | undefined;
+  stop(): Promise<void>;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything `tollgate serve` runs: HTTP, the FTP and SFTP receivers (port 0 = off), the
+ * drop-folder watcher and the miner. `stop()` closes the receivers first, lets the miner commit
+ * the batch in flight, then closes HTTP and the database.
+ */
+export async function startServer(config: Config, options: { log?: Logger } = {}): Promise<RunningServer> {
+  const runtime = await openRuntime(config, options.log ? { log: options.log } : {});
+  const { log, spool, miner } = runtime;
+  const recovered = await spool.recover();
+  if (recovered > 0) log.warn({ recovered }, 'recorded spooled files left by an interrupted receive');
+
+  const receivers: Closable[] = [];
+  let ftpPort: number | undefined;
+  let sftpPort: number | undefined;
+  const receiverState: Record<string, string | undefined> = {};
+  try {
+    if (config.ftpPort !== 0) {
+      const ftp = await startFtpReceiver({
+        host: config.ftpHost, port: config.ftpPort, pasvUrl: config.ftpPasvUrl, pasvMin: config.ftpPasvMin, pasvMax: config.ftpPasvMax,
+        users: config.receiverUsers, spool, log: log.child({ component: 'ftp' }),
+      });
+      receivers.push(ftp);
+      ftpPort = ftp.port;
+      receiverState.ftp = undefined;
+    }
+    if (config.sftpPort !== 0) {
+      await mkdir(config.dataDir, { recursive: true });
+      const sftp = await startSftpReceiver({
+        host: config.sftpHost, port: config.sftpPort, hostKeyPath: path.join(config.dataDir, 'ssh_host_ed25519_key'),
+        users: config.receiverUsers, spool, log: log.child({ component: 'sftp' }),
+      });
+      receivers.push(sftp);
+      sftpPort = sftp.port;
+    }
+    if (config.watchDir) {
+      receivers.push(startWatchFolder({ dir: config.watchDir, intervalMs: config.watchIntervalMs, spool, log: log.child({ component: 'watch' }) }));
+    }
+  } catch (err) {
+    for (const r of receivers) await r.close().catch(() => undefined);
+    await runtime.close();
+    throw err;
+  }
+  if (config.receiverUsers.length === 0 && (ftpPort !== undefined || sftpPort !== undefined)) {
+    log.warn('no receiver logins configured (TOLLGATE_RECEIVER_USERS): FTP and SFTP refuse every login');
+  }
+
+  miner.start();
+  const app = createApp({
+    db: runtime.db,
+    log,
+    readiness: [
+      { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
+      { name: 'receivers', check: () => (stopping ? 'shutting down' : undefined) },
+    ],
+  });
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.httpPort, config.httpHost, () => resolve());
+  });
+  const httpPort = (server.address() as AddressInfo).port;
+  log.info({ httpPort, ftpPort, sftpPort, db: config.dbKind, dataDir: path.resolve(config.dataDir) }, 'tollgate started');
+
+  let stopping = false;
+  return {
+    runtime, httpPort, ftpPort, sftpPort,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping: receivers first, then the miner after its batch in flight');
+      for (const r of receivers) await r.close().catch((err) => log.warn({ err }, 'receiver close failed'));
+      await miner.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await runtime.db.destroy();
+      log.info('stopped');
+    },
+  };
+}

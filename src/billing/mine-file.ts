@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex.js';
-import { checkpointFile } from '../db/queries/cdr-files.js';
+import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
@@ -81,6 +81,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
   let headerSeen = false;
   let fatal: FileError | undefined;
   let stopped = false;
+  let header: string | undefined;
   const result: MineResult = { rows: 0, stored: 0, duplicates: 0, discarded: 0, layout: file.layout };
   let pending = fresh(start);
 
@@ -114,6 +115,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
       try {
         decoder = makeDecoder(layoutFromHeader(names));
         result.layout = decoder.layout.name;
+        header = text;
       } catch (err) {
         fatal = new FileError(`line 1: ${(err as Error).message}`, 'not-cdr');
       }
@@ -176,6 +178,10 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
     if (batch.rows === 0 && batch.lastLine <= start) return;
     const users = new Set<number>();
     const stored = await o.db.transaction(async (tx) => {
+      if (header !== undefined && file.header === null) {
+        await setFileHeader({ db: tx, id: file.id, header });
+        header = undefined;
+      }
       for (const a of batch.acquire) {
         a.row.user_id = await ensureAnonymousUser({ db: tx, siteId: site.id, siteCode: site.code, partition: a.partition, line: a.line, now: o.now() });
         batch.calls.push(a.row);
@@ -240,7 +246,7 @@ function firstInvalidField(row: CdrRow): string | undefined {
   return undefined;
 }
 
-function toCallRow(row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): DbCallRow {
+export function toCallRow(row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): DbCallRow {
   return {
     site_id: siteId,
     cluster_id: row.clusterId || fallbackCluster,

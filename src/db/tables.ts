@@ -60,6 +60,7 @@ export interface DbCdrFileRow {
   spool_path: string;
   status: CdrFileStatus;
   layout: string | null;
+  header: string | null;
   received_at: number;
   finished_at: number | null;
   rows: number;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -115,17 +115,14 @@ export function createSpool(opts: SpoolOptions) {
         cb(null, chunk);
       },
     });
-    const fh = await open(tmp, 'w');
     try {
-      await pipeline(args.source, meter, fh.createWriteStream({ autoClose: false }));
-      await fh.sync();
+      // `flush` fsyncs the file before the stream closes: the sender's success means durable.
+      await pipeline(args.source, meter, createWriteStream(tmp, { flush: true }));
     } catch (err) {
-      await fh.close().catch(() => undefined);
       await rm(tmp, { force: true });
       if (err instanceof ReceiveError) throw err;
       throw new ReceiveError(`could not store ${name}: ${(err as Error).message}`, 'io');
     }
-    await fh.close();
     const sha256 = hash.digest('hex');
     return register({ tmp, name, sha256, size, site, channel: args.channel });
   }

@@ -75,6 +75,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('spool_path', 512).notNullable();
     t.string('status', 12).notNullable();
     t.string('layout', 16).nullable();
+    /** Line 1 of the file when it has a header: needed to re-read discarded rows of a custom layout. */
+    t.text('header').nullable();
     t.bigInteger('received_at').notNullable();
     t.bigInteger('finished_at').nullable();
     t.integer('rows').notNullable().defaultTo(0);

@@ -59,6 +59,11 @@ export async function expireLease(options: { db: DbOrTx; id: number }): Promise<
   await options.db('cdr_files').where({ id: options.id, status: 'processing' }).update({ lease_until: 0 });
 }
 
+/** Keeps the header line of a file (for reprocessing rows of a layout tollgate does not know). */
+export async function setFileHeader(options: { db: DbOrTx; id: number; header: string }): Promise<void> {
+  await options.db('cdr_files').where({ id: options.id }).update({ header: options.header });
+}
+
 /** Commits a batch's progress: the last line done and the counters, and extends the lease. */
 export async function checkpointFile(options: {
   db: DbOrTx; id: number; line: number; rows: number; stored: number; duplicates: number; discarded: number; layout: string | null; leaseUntil: number;

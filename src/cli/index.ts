@@ -1,0 +1,199 @@
+import { Command, CommanderError, Option } from 'commander';
+import { reprocessDiscarded, REPROCESSABLE } from '../billing/reprocess.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { migrateLatest, migrateRollbackAll, openDb } from '../db/knex.js';
+import { listDiscarded, listUndefinedExtensions } from '../db/queries/discarded.js';
+import { siteStatus } from '../db/queries/site-status.js';
+import { ImportError, importReferenceFile } from '../admin/reference-import.js';
+import { createLogger } from '../logger.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { writeCalls } from './export-calls.js';
+import { importFiles } from './import-files.js';
+import { printTable } from './print.js';
+
+/**
+ * `tollgate` command line. Every command reads the same settings as the server (TOLLGATE_* and
+ * TOLLGATE_CONFIG), so `tollgate import` and `tollgate serve` share one database.
+ */
+
+class UsageError extends Error {}
+
+function config(): Config {
+  return loadConfig();
+}
+
+/** Logs go to stderr so that stdout carries only the command's output. */
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const log = createLogger({ level: process.env.TOLLGATE_LOG_LEVEL ?? 'warn', destination: 2 });
+  const rt = await openRuntime(cfg, { log });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+    log.flush();
+  }
+}
+
+function isoToEpoch(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(t)) throw new UsageError(`${name}: not an ISO date or date-time: ${JSON.stringify(v)}`);
+  return Math.floor(t / 1000);
+}
+
+const program = new Command('tollgate')
+  .description('tollgate: call accounting and phone lock for Cisco CUCM')
+  .showHelpAfterError()
+  .exitOverride();
+
+program.command('serve').description('run the gateway (HTTP, FTP and SFTP receivers, drop folder, miner)').action(async () => {
+  const { runServerProcess } = await import('../serve-process.js');
+  await runServerProcess();
+  await new Promise(() => undefined);
+});
+
+program
+  .command('migrate')
+  .description('apply database migrations (or roll all back with --rollback-all)')
+  .option('--rollback-all', 'undo every migration (drops tollgate tables)')
+  .action(async (o: { rollbackAll?: boolean }) => {
+    const db = openDb(config().db);
+    try {
+      if (o.rollbackAll) {
+        await migrateRollbackAll(db);
+        process.stdout.write('all migrations rolled back\n');
+      } else {
+        const applied = await migrateLatest(db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
+
+program
+  .command('import')
+  .description('import CUCM CDR files (into the spool, then mined)')
+  .requiredOption('--site <code>', 'site code (created with defaults when missing)')
+  .option('--auto-acquire', 'create unknown extensions as anonymous users instead of discarding their calls')
+  .option('--country <cc>', 'country of a new site (ISO 3166 alpha-2)', 'US')
+  .option('--timezone <tz>', 'time zone of a new site (IANA)', 'UTC')
+  .option('--json', 'print one JSON object')
+  .argument('<files...>')
+  .action(async (files: string[], o: { site: string; autoAcquire?: boolean; country: string; timezone: string; json?: boolean }) => {
+    const s = await withRuntime((rt) => importFiles(rt, { site: o.site, files, autoAcquire: Boolean(o.autoAcquire), country: o.country, timezone: o.timezone }));
+    if (o.json) process.stdout.write(JSON.stringify(s) + '\n');
+    else {
+      process.stdout.write(
+        `site ${s.site}: ${s.files} file(s) (${s.duplicateFiles} already received, ${s.skippedFiles} CMR skipped, ${s.failedFiles} failed); ` +
+          `${s.rows} rows: ${s.stored} calls stored, ${s.discarded} discarded, ${s.duplicates} duplicates\n`,
+      );
+      for (const e of s.errors) process.stdout.write(`  error: ${e.file}: ${e.error}\n`);
+    }
+    if (s.errors.length > 0) process.exitCode = 1;
+  });
+
+program
+  .command('calls')
+  .description('export stored calls')
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+  .option('--from <iso>', 'start time from (inclusive), ISO 8601')
+  .option('--to <iso>', 'start time to (exclusive), ISO 8601')
+  .option('--site <code>', 'only this site')
+  .action(async (o: { format: 'csv' | 'json'; from?: string; to?: string; site?: string }) => {
+    const from = isoToEpoch('--from', o.from);
+    const to = isoToEpoch('--to', o.to);
+    if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
+    await withRuntime((rt) => writeCalls({ db: rt.db, out: process.stdout, format: o.format, from, to, siteCode: o.site }));
+  });
+
+program
+  .command('discarded')
+  .description('list discarded CDR rows with their reason, file and line')
+  .option('--site <code>', 'only this site')
+  .option('--reason <reason>', 'only this reason')
+  .option('--limit <n>', 'at most n rows', '1000')
+  .option('--extensions', 'list the extensions not defined, with call counts, instead')
+  .option('--json', 'print JSON')
+  .action(async (o: { site?: string; reason?: string; limit: string; extensions?: boolean; json?: boolean }) => {
+    await withRuntime(async (rt) => {
+      const rows = o.extensions
+        ? await listUndefinedExtensions({ db: rt.db, ...(o.site ? { siteCode: o.site } : {}) })
+        : await listDiscarded({ db: rt.db, limit: Number(o.limit) || 1000, ...(o.site ? { siteCode: o.site } : {}), ...(o.reason ? { reason: o.reason } : {}) });
+      if (o.json) process.stdout.write(JSON.stringify(rows) + '\n');
+      else printTable(process.stdout, rows as unknown as Array<Record<string, unknown>>);
+    });
+  });
+
+program
+  .command('reprocess')
+  .description('run discarded rows again (after users, gateways or site options changed)')
+  .option('--site <code>', 'only this site')
+  .option('--reason <reason...>', `only these reasons (default: ${REPROCESSABLE.join(', ')})`)
+  .option('--json', 'print JSON')
+  .action(async (o: { site?: string; reason?: string[]; json?: boolean }) => {
+    const r = await withRuntime((rt) => reprocessDiscarded({ db: rt.db, log: rt.log, ...(o.site ? { siteCode: o.site } : {}), ...(o.reason ? { reasons: o.reason } : {}) }));
+    process.stdout.write(o.json ? JSON.stringify(r) + '\n' : `${r.examined} examined: ${r.stored} stored, ${r.stillDiscarded} still discarded\n`);
+  });
+
+program
+  .command('status')
+  .description('per site: files, rows, calls stored, discarded rows by reason, last file')
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) => {
+    await withRuntime(async (rt) => {
+      const st = await siteStatus({ db: rt.db });
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ sites: st }) + '\n');
+        return;
+      }
+      for (const s of st) {
+        process.stdout.write(
+          `${s.site}: ${s.files.received} files (${s.files.done} done, ${s.files.pending} pending, ${s.files.failed} failed, ${s.files.skipped} CMR), ` +
+            `${s.rows} rows, ${s.stored} calls, last file ${s.lastFileAt ?? 'never'}\n`,
+        );
+        for (const [reason, n] of Object.entries(s.discarded)) process.stdout.write(`  discarded ${reason}: ${n}\n`);
+        if (s.undefinedExtensions) process.stdout.write(`  extensions not defined: ${s.undefinedExtensions}\n`);
+        if (s.gatewaysConfigured === 0) {
+          process.stdout.write('  no gateways configured: gateways and trunks are recognised by heuristics (see docs/cdr-rules.md)\n');
+        }
+      }
+    });
+  });
+
+for (const kind of ['sites', 'gateways', 'users'] as const) {
+  program
+    .command(kind)
+    .description(`manage ${kind}`)
+    .command('import')
+    .description(`load ${kind} from a CSV or JSON file (all or nothing)`)
+    .argument('<file>')
+    .action(async (file: string) => {
+      const n = await withRuntime((rt) => importReferenceFile({ db: rt.db, kind, file, now: Math.floor(Date.now() / 1000) }));
+      process.stdout.write(`${n} ${kind} imported\n`);
+    });
+}
+
+program
+  .command('demo')
+  .description('create a demo site, users and gateways and feed generated CUCM files through the real receivers')
+  .option('--days <n>', 'days of traffic to generate', '7')
+  .action(async (o: { days: string }) => {
+    const { runDemo } = await import('../demo/run-demo.js');
+    await runDemo(config(), { days: Number(o.days) || 7 });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof ConfigError || err instanceof ImportError || err instanceof UsageError) {
+    process.stderr.write(`tollgate: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`tollgate: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

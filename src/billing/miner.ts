@@ -103,6 +103,15 @@ export function createMiner(o: MinerOptions) {
         await expireLease({ db: o.db, id: file.id }).catch(() => undefined);
         throw err;
       }
+      if (err.kind === 'cmr') {
+        // A CMR file under a CDR name: kept with the other files, never billed.
+        await mkdir(doneDir, { recursive: true });
+        if (source !== target) await rename(source, target);
+        await finishFile({ db: o.db, id: file.id, status: 'skipped', spoolPath: o.spool.rel(target), finishedAt: now(), error: err.message });
+        flog.info('CMR content in a CDR file: stored, not billed');
+        o.onFile?.(file, { error: err.message });
+        return true;
+      }
       const failedDir = o.spool.siteDir(site.code, 'failed');
       await mkdir(failedDir, { recursive: true });
       const failed = path.join(failedDir, path.basename(source));

@@ -72,7 +72,12 @@ export async function importFiles(rt: Runtime, args: {
       const st = await stat(file);
       if (!st.isFile()) throw new ReceiveError(`${file} is not a file`, 'io');
       const r = await rt.spool.receive({ name: path.basename(file), source: createReadStream(file), channel: 'import', site: args.site });
-      if (r.status === 'duplicate') summary.duplicateFiles++;
+      if (r.status === 'duplicate') {
+        // Received before: if an interrupted run left it unfinished, finish it now.
+        const prev = await getFile({ db, id: r.fileId });
+        if (prev && (prev.status === 'received' || prev.status === 'processing')) ids.push(r.fileId);
+        else summary.duplicateFiles++;
+      }
       else if (r.status === 'skipped') summary.skippedFiles++;
       else ids.push(r.fileId);
     } catch (err) {

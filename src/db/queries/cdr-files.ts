@@ -81,7 +81,7 @@ export async function checkpointFile(options: {
 }
 
 export async function finishFile(options: {
-  db: DbOrTx; id: number; status: 'done' | 'failed'; spoolPath: string; finishedAt: number; error?: string | null;
+  db: DbOrTx; id: number; status: 'done' | 'failed' | 'skipped'; spoolPath: string; finishedAt: number; error?: string | null;
 }): Promise<void> {
   const { db, id, status, spoolPath, finishedAt, error } = options;
   await db('cdr_files').where({ id }).update({

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { classifyCdr, guessTrunk, stripAccessCode, type SiteContext, type SiteUser } from '../../src/billing/classify-call.js';
+import { layoutFromFieldCount, layoutFromHeader, makeDecoder, splitLine } from '../../src/billing/parse-cdr.js';
+import { globToRegExp } from '../../src/billing/site-context.js';
+
+const S1 = readFileSync(new URL('../../../shared/fixtures/cucm/cdr_cucmOHSUtest_02_202504181632_101', import.meta.url), 'utf8').split('\n');
+const S2 = readFileSync(new URL('../fixtures/cdr/good/cdr_StandAloneCluster_01_201811072218_1001', import.meta.url), 'utf8').split('\n')[0]!;
+const S3 = readFileSync(new URL('../fixtures/cdr/good/cdr_NASA-ARC-UC-cluster_02_201605010946_2001', import.meta.url), 'utf8').split('\r\n');
+const d12 = makeDecoder(layoutFromHeader(splitLine(S1[0]!)));
+const d11 = makeDecoder(layoutFromFieldCount(129)!);
+const d10 = makeDecoder(layoutFromFieldCount(123)!);
+
+/** A site context from plain data (what loadSiteContext builds from the database). */
+function ctx(over: Partial<SiteContext> & { lines?: Record<string, SiteUser>; devices?: Record<string, SiteUser>; gateways?: string[] } = {}): SiteContext {
+  const lines = over.lines ?? {};
+  const gws = (over.gateways ?? []).map(globToRegExp);
+  return {
+    siteId: 1, driver: 'cucm', importInternal: true, autoAcquire: false, accessCodes: ['7', '9'],
+    gatewaysConfigured: gws.length > 0,
+    gatewayFor: (d) => (gws.some((re) => re.test(d)) ? { name: d } : undefined),
+    userByLine: (p, l) => lines[l] ?? lines[`${p}.${l}`],
+    userByDevice: (d) => over.devices?.[d],
+    ...over,
+  };
+}
+const u = (id: number, billing = true): SiteUser => ({ id, billing });
+
+describe('classifyCdr on real rows', () => {
+  it('S3: outgoing through an MGCP gateway, access code 7 stripped', () => {
+    const r = classifyCdr(d10.decode(S3[0]!), ctx({ lines: { '46710': u(1) } }));
+    assert.equal(r.discards.length, 0);
+    const c = r.calls[0]!;
+    assert.equal(c.direction, 'outgoing');
+    assert.equal(c.extension, '46710');
+    assert.equal(c.userId, 1);
+    assert.equal(c.remoteNumber, '12569614000');
+    assert.equal(c.dialedNumber, '712569614000');
+    assert.equal(c.gateway, 'S0/SU0/DS1-3@ar-vg-n263-101-pr-f02-20.arc.nasa.gov');
+    assert.equal(c.answered, true);
+    assert.equal(c.durationS, 163);
+    assert.equal(c.ringS, 11);
+  });
+  it('S3: incoming from the PSTN to a phone', () => {
+    const c = classifyCdr(d10.decode(S3[1]!), ctx({ lines: { '47640': u(2) } })).calls[0]!;
+    assert.equal(c.direction, 'incoming');
+    assert.equal(c.extension, '47640');
+    assert.equal(c.remoteNumber, '6506041622');
+    assert.equal(c.gateway, 'S0/SU0/DS1-1@ar-vg-n263-101-pr-f02-16.arc.nasa.gov');
+  });
+  it('S3: tandem (PSTN routed straight back out) is kept without an extension', () => {
+    const c = classifyCdr(d10.decode(S3[2]!), ctx()).calls[0]!;
+    assert.equal(c.direction, 'tandem');
+    assert.equal(c.userId, null);
+    assert.equal(c.remoteNumber, '18776772123');
+  });
+  it('S3: the original leg of a transfer is flagged (cause 393216)', () => {
+    const c = classifyCdr(d10.decode(S3[3]!), ctx({ lines: { '6506040013': u(3), '45000': u(3) } })).calls[0]!;
+    assert.equal(c.direction, 'incoming');
+    assert.equal(c.transferred, true);
+  });
+  it('S2: H.323 gateway named by IP address is a gateway; unanswered incoming', () => {
+    const c = classifyCdr(d11.decode(S2), ctx({ lines: { '3333': u(4) } })).calls[0]!;
+    assert.equal(c.direction, 'incoming');
+    assert.equal(c.answered, false);
+    assert.equal(c.ringS, 0);
+    assert.equal(c.gateway, '10.141.71.238');
+  });
+  it('S1: recording legs are discarded with their reason, the call is internal for both parties', () => {
+    assert.equal(classifyCdr(d12.decode(S1[2]!), ctx()).discards[0]!.reason, 'recording-leg');
+    assert.equal(classifyCdr(d12.decode(S1[3]!), ctx()).discards[0]!.reason, 'recording-leg');
+    const r = classifyCdr(d12.decode(S1[4]!), ctx({ lines: { '5033466594': u(5), '5033466593': u(6) } }));
+    assert.deepEqual(r.calls.map((c) => [c.party, c.extension, c.userId, c.remoteNumber]), [
+      [0, '5033466594', 5, '5033466593'],
+      [1, '5033466593', 6, '5033466594'],
+    ]);
+  });
+});
+
+describe('classifyCdr rules', () => {
+  const row = d12.decode(S1[4]!);
+  it('an unknown extension is discarded per party, naming the extension', () => {
+    const r = classifyCdr(row, ctx({ lines: { '5033466594': u(5) } }));
+    assert.equal(r.calls.length, 1);
+    assert.deepEqual(r.discards.map((d) => [d.party, d.reason, d.extension]), [[1, 'extension-not-configured', '5033466593']]);
+  });
+  it('automatic acquisition keeps the call with no user yet', () => {
+    const r = classifyCdr(row, ctx({ autoAcquire: true }));
+    assert.equal(r.calls.length, 2);
+    assert.ok(r.calls.every((c) => c.userId === null));
+  });
+  it('billing disabled for an extension discards its calls', () => {
+    const r = classifyCdr(row, ctx({ lines: { '5033466594': u(5, false), '5033466593': u(6) } }));
+    assert.equal(r.discards[0]!.reason, 'billing-disabled');
+  });
+  it('internal calls are discarded once (not per party) when the site does not import them', () => {
+    const r = classifyCdr(row, ctx({ importInternal: false }));
+    assert.deepEqual(r.discards.map((d) => d.reason), ['internal-not-imported']);
+  });
+  it('the partition driver names extensions <partition>.<line>', () => {
+    const r = classifyCdr(row, ctx({ driver: 'cucm-partition', lines: { 'OnNet.5033466594': u(5), 'OnNet.5033466593': u(6) } }));
+    assert.equal(r.calls[0]!.extension, 'OnNet.5033466594');
+  });
+  it('a user is also found by device name', () => {
+    const r = classifyCdr(row, ctx({ devices: { SEPCC7F750586B7: u(9) }, lines: { '5033466593': u(6) } }));
+    assert.equal(r.calls[0]!.userId, 9);
+  });
+  it('configured gateways replace the heuristics', () => {
+    const out = d12.decode(S1[4]!.replace('"SEPCC8E7148AD29"', '"PSTN-Trunk-1"'));
+    assert.equal(classifyCdr(out, ctx({ lines: { '5033466594': u(5) } })).calls[0]!.direction, 'outgoing');
+    // with a configured list that does not name it, PSTN-Trunk-1 is not a gateway
+    const r = classifyCdr(out, ctx({ gateways: ['SIP-*'], lines: { '5033466594': u(5), '5033466593': u(6) } }));
+    assert.equal(r.calls[0]!.direction, 'internal');
+  });
+  it('a non-CDR record is discarded', () => {
+    const cmr = { ...row, recordType: 2 };
+    assert.equal(classifyCdr(cmr, ctx()).discards[0]!.reason, 'not-a-cdr');
+  });
+  it('an abandoned off-hook (no number, no destination) cannot be recognised', () => {
+    const r = classifyCdr({ ...row, finalCalled: '', originalCalled: '', destDevice: '' }, ctx());
+    assert.equal(r.discards[0]!.reason, 'unknown-call-type');
+  });
+  it('an unanswered call to a long number that reached no device is an outgoing attempt', () => {
+    const r = classifyCdr({ ...row, finalCalled: '914155550123', destDevice: '', connect: 0, duration: 0 }, ctx({ lines: { '5033466594': u(5) } }));
+    assert.equal(r.calls[0]!.direction, 'outgoing');
+    assert.equal(r.calls[0]!.remoteNumber, '14155550123');
+    assert.equal(r.calls[0]!.answered, false);
+  });
+  it('a tandem call forwarded by a known line is billed to it as outgoing', () => {
+    const fwd = { ...row, origDevice: 'SIP-Carrier-A', destDevice: 'SIP-Carrier-A', callingPartition: '', lastRedirectDn: '2001', finalCalled: '915551234567' };
+    const c = classifyCdr(fwd, ctx({ lines: { '2001': u(7) } })).calls[0]!;
+    assert.equal(c.direction, 'outgoing');
+    assert.equal(c.extension, '2001');
+    assert.equal(c.redirected, true);
+    assert.equal(c.remoteNumber, '15551234567');
+  });
+  it('account code: client matter code first, then the FAC description', () => {
+    assert.equal(classifyCdr({ ...row, clientMatterCode: '11111', authCodeDescription: 'Legal1' }, ctx({ autoAcquire: true })).calls[0]!.accountCode, '11111');
+    assert.equal(classifyCdr({ ...row, authCodeDescription: 'Legal1' }, ctx({ autoAcquire: true })).calls[0]!.accountCode, 'Legal1');
+  });
+});
+
+describe('helpers', () => {
+  it('guesses gateways and trunks from device names', () => {
+    assert.ok(guessTrunk('S0/SU0/DS1-1@gw1', false));
+    assert.ok(guessTrunk('10.1.2.3', false));
+    assert.ok(guessTrunk('SIP-TRUNK-PSTN', false));
+    assert.ok(!guessTrunk('SEPCC7F750586B7', true));
+    assert.ok(!guessTrunk('CSFJDOE', true));
+    assert.ok(!guessTrunk('CFB_2', true));
+    assert.ok(guessTrunk('Carrier_Two', false));
+    assert.ok(guessTrunk('UnknownBox', true), 'a non-phone with an empty calling partition came from outside');
+    assert.ok(!guessTrunk('UnknownBox', false));
+  });
+  it('strips the longest access code only from long numbers', () => {
+    assert.equal(stripAccessCode('90114420', ['90', '9']), '114420');
+    assert.equal(stripAccessCode('91234', ['9']), '91234');
+    assert.equal(stripAccessCode('5551234', ['9']), '5551234');
+  });
+});

@@ -9,7 +9,7 @@ import type { DbCallRow, DbCdrFileRow, DbDiscardedRow } from '../db/tables.js';
 import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason, type SiteContext } from './classify-call.js';
 import { KEPT_CHARS, readLines } from './line-reader.js';
 import {
-  isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, RowError, splitLine,
+  headerNames, isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, RowError, splitLine,
   type CdrRow, type RowDecoder,
 } from './parse-cdr.js';
 
@@ -103,7 +103,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
       headerSeen = true;
       let names: string[];
       try {
-        names = splitLine(text).map((s) => s.trim());
+        names = headerNames(text);
       } catch (err) {
         fatal = new FileError(`line 1: unreadable header: ${(err as Error).message}`, 'not-cdr');
         return;

@@ -113,6 +113,11 @@ export function layoutFromFieldCount(count: number): CdrLayout | undefined {
   return { ...layoutFromHeader(LAYOUTS[name]), name };
 }
 
+/** The names of a header line: cells trimmed, with quotes removed also where blanks preceded them. */
+export function headerNames(line: string): string[] {
+  return splitLine(line).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+}
+
 /** True when line 1 is a CDR header (its first cell names cdrRecordType). */
 export function isHeaderLine(line: string): boolean {
   return /^\s*"?cdrRecordType"?\s*(,|$)/i.test(line);
@@ -173,6 +178,8 @@ function scanLine(line: string, cell: (index: number, value: string) => void, wa
       }
       if (want) cell(n, value);
       n++;
+      // Cisco's own illustration of the header puts blanks around the commas: allow them.
+      while (i < end && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
       if (i >= end) return n;
       if (line.charCodeAt(i) !== COMMA) throw new RowError(`unexpected text after the closing quote of field ${n}`);
       i++;

@@ -9,7 +9,7 @@ import type { LayoutName } from './cdr-layouts.js';
 import { LAYOUTS } from './cdr-layouts.js';
 import { classifyCdr, DISCARD_TEXT, type DiscardReason, type SiteContext } from './classify-call.js';
 import { toCallRow } from './mine-file.js';
-import { layoutFromHeader, makeDecoder, splitLine, type RowDecoder } from './parse-cdr.js';
+import { headerNames, layoutFromHeader, makeDecoder, splitLine, type RowDecoder } from './parse-cdr.js';
 import { loadSiteContext } from './site-context.js';
 
 /** Reasons that a change of configuration (users, gateways, site options) can cure. */
@@ -102,7 +102,7 @@ function decoderFor(cache: Map<string, RowDecoder>, layout: string | null, heade
   let d = cache.get(key);
   if (d) return d;
   try {
-    if (header) d = makeDecoder(layoutFromHeader(splitLine(header).map((s) => s.trim())));
+    if (header) d = makeDecoder(layoutFromHeader(headerNames(header)));
     else if (layout && layout in LAYOUTS) d = makeDecoder(layoutFromHeader(LAYOUTS[layout as LayoutName]));
     else {
       const fields = splitLine(raw).length;

@@ -94,13 +94,17 @@ test('FTP: a CUCM upload lands in the spool and is recorded; a resend succeeds a
 test('FTP: passive mode (PASV) uses the configured port range; a CMR file is stored as skipped', async (t) => {
   const s = await setup(t);
   const client = await s.connect('hq', 'site-pw');
-  client.prepareTransfer = enterPassiveModeIPv4;
-  const pasv = await client.send('PASV');
-  const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(pasv.message);
-  assert.ok(m, pasv.message);
-  const port = Number(m[5]) * 256 + Number(m[6]);
-  assert.ok(port >= s.pasvMin && port <= s.pasvMin + 50, `passive port ${port} outside the range`);
+  const ports: number[] = [];
+  client.prepareTransfer = async (ftp) => {
+    const res = await enterPassiveModeIPv4(ftp);
+    const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(res.message);
+    assert.ok(m, res.message);
+    ports.push(Number(m[5]) * 256 + Number(m[6]));
+    return res;
+  };
   await client.uploadFrom(Readable.from([cmr]), `/cdr/${CMR_NAME}`);
+  assert.equal(ports.length, 1);
+  assert.ok(ports[0]! >= s.pasvMin && ports[0]! <= s.pasvMin + 50, `passive port ${ports[0]} outside the range`);
   const rows = await s.rows();
   assert.equal(rows.length, 1);
   assert.equal(rows[0]!.status, 'skipped');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { LAYOUTS } from '../../src/billing/cdr-layouts.js';
 import {
-  isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, parseCdrFileName, RowError, splitLine,
+  headerNames, isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, parseCdrFileName, RowError, splitLine,
 } from '../../src/billing/parse-cdr.js';
 
 const S1 = readFileSync(new URL('../../../shared/fixtures/cucm/cdr_cucmOHSUtest_02_202504181632_101', import.meta.url), 'utf8').split('\n');
@@ -49,6 +49,10 @@ describe('layouts', () => {
     const row = S1[4]!.split(',').reverse().join(',');
     // reversing keeps quoted cells intact here because no S1 cell contains a comma
     assert.equal(makeDecoder(layout).decode(row).pkid, 'ed56fecd-bd2d-48d4-ae03-7ee3766d6048');
+  });
+  it("accepts Cisco's illustrated header with blanks around the commas", () => {
+    const spaced = LAYOUTS.cucm12.map((n) => `"${n}"`).join(' , ');
+    assert.equal(layoutFromHeader(headerNames(spaced)).name, 'cucm12');
   });
   it('lists every missing required column', () => {
     const names = LAYOUTS.cucm12.filter((n) => n !== 'pkid' && n !== 'duration');

@@ -10,7 +10,7 @@ import type { DbCdrFileRow } from '../db/tables.js';
 import type { Spool } from '../recorder/spool.js';
 import { parseCdrFileName } from './parse-cdr.js';
 import { FileError, mineFile, MiningStopped, type MineResult, type StoredBatch } from './mine-file.js';
-import { loadSiteContext } from './site-context.js';
+import { loadSiteContextData } from './site-context.js';
 
 /**
  * The miner: takes received files from the spool one at a time (oldest first), mines them, and
@@ -75,9 +75,9 @@ export function createMiner(o: MinerOptions) {
       return true;
     }
     try {
-      const ctx = await loadSiteContext({ db: o.db, site });
+      const ctxData = await loadSiteContextData({ db: o.db, site });
       const result = await mineFile({
-        db: o.db, log: flog, file, path: source, site, ctx, batchSize: o.batchSize,
+        db: o.db, log: flog, file, path: source, site, ctxData, batchSize: o.batchSize,
         clusterId: parseCdrFileName(file.name)?.clusterId ?? site.clusterIds[0] ?? site.code,
         now, leaseUntil: () => now() + leaseSeconds,
         ...(o.onBatch ? { onBatch: o.onBatch } : {}),

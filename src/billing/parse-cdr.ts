@@ -208,28 +208,38 @@ export function makeDecoder(layout: CdrLayout): RowDecoder {
     wanted[p] = 1;
     keyAt[p] = layout.keysAt[i];
   });
-  const blank = {} as Record<FieldKey, string | number>;
-  for (const key of layout.missing) blank[key] = FIELDS[key][1] === 'int' ? 0 : '';
+  const decode = (line: string): CdrRow => {
+    const row = emptyRow();
+    const target = row as unknown as Record<FieldKey, string | number>;
+    const count = scanLine(
+      line,
+      (i, value) => {
+        const key = keyAt[i]!;
+        target[key] = FIELDS[key][1] === 'int' ? toInt(key, value) : value;
+      },
+      wanted,
+    );
+    if (count !== layout.fieldCount) {
+      throw new RowError(`expected ${layout.fieldCount} fields, found ${count}`);
+    }
+    if (row.pkid === '') throw new RowError('pkid: empty');
+    return row;
+  };
+  return { layout, decode };
+}
 
+/**
+ * A row with every field at its default, always built with the same property order so that all
+ * rows share one hidden class (rows built key by key in column order were 3x slower to read).
+ */
+function emptyRow(): CdrRow {
   return {
-    layout,
-    decode(line: string): CdrRow {
-      const row = { ...blank } as Record<FieldKey, string | number>;
-      const count = scanLine(
-        line,
-        (i, value) => {
-          const key = keyAt[i]!;
-          row[key] = FIELDS[key][1] === 'int' ? toInt(key, value) : value;
-        },
-        wanted,
-      );
-      if (count !== layout.fieldCount) {
-        throw new RowError(`expected ${layout.fieldCount} fields, found ${count}`);
-      }
-      const r = row as CdrRow;
-      if (r.pkid === '') throw new RowError('pkid: empty');
-      return r;
-    },
+    recordType: 0, gcidCm: 0, gcidCall: 0, origLeg: 0, origination: 0, callingNumber: '', origCause: 0, destLeg: 0,
+    originalCalled: '', finalCalled: '', destCause: 0, connect: 0, disconnect: 0, lastRedirectDn: '', pkid: '',
+    originalCalledPartition: '', callingPartition: '', finalCalledPartition: '', lastRedirectDnPartition: '', duration: 0,
+    origDevice: '', destDevice: '', origTermOnBehalfOf: 0, destTermOnBehalfOf: 0, origRedirectOnBehalfOf: 0,
+    lastRedirectOnBehalfOf: 0, origRedirectReason: 0, lastRedirectReason: 0, clusterId: '', joinOnBehalfOf: 0, comment: '',
+    authCodeDescription: '', clientMatterCode: '', outpulsedCalledNumber: '', huntPilotDn: '', finalCalledPattern: '',
   };
 }
 

@@ -8,7 +8,7 @@ import type { DbCallRow } from '../db/tables.js';
 import type { LayoutName } from './cdr-layouts.js';
 import { LAYOUTS } from './cdr-layouts.js';
 import { classifyCdr, DISCARD_TEXT, type DiscardReason, type SiteContext } from './classify-call.js';
-import { toCallRow } from './mine-file.js';
+import { toCallRow } from './parse-file.js';
 import { headerNames, layoutFromHeader, makeDecoder, splitLine, type RowDecoder } from './parse-cdr.js';
 import { loadSiteContext } from './site-context.js';
 

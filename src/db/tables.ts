@@ -77,8 +77,7 @@ export interface DbCallRow {
   id?: number;
   site_id: number;
   cluster_id: string;
-  gcid_cm: number;
-  gcid_call: number;
+  gcid: number;
   pkid: string;
   party: number;
   direction: string;
@@ -94,18 +93,13 @@ export interface DbCallRow {
   gateway: string;
   destination_type: string;
   account_code: string;
-  client_matter_code: string;
-  auth_code_description: string;
   orig_cause: number;
   dest_cause: number;
-  redirect_reason: number;
-  original_called: string;
   last_redirect_dn: string;
   redirected: boolean | number;
   transferred: boolean | number;
   conference: boolean | number;
-  orig_leg: number;
-  dest_leg: number;
+  trunk_leg: number;
   cost: number | null;
   currency: string | null;
   cdr_file_id: number;
@@ -130,9 +124,8 @@ export interface DbDiscardedRow {
 
 /** The columns of `calls` written by the miner, in a fixed order for prepared statements. */
 export const CALL_COLUMNS = [
-  'site_id', 'cluster_id', 'gcid_cm', 'gcid_call', 'pkid', 'party', 'direction', 'answered', 'start_at', 'ring_s',
-  'duration_s', 'extension', 'partition', 'user_id', 'remote_number', 'dialed_number', 'gateway', 'destination_type',
-  'account_code', 'client_matter_code', 'auth_code_description', 'orig_cause', 'dest_cause', 'redirect_reason',
-  'original_called', 'last_redirect_dn', 'redirected', 'transferred', 'conference', 'orig_leg', 'dest_leg', 'cost',
+  'site_id', 'cluster_id', 'gcid', 'pkid', 'party', 'direction', 'answered', 'start_at', 'ring_s', 'duration_s',
+  'extension', 'partition', 'user_id', 'remote_number', 'dialed_number', 'gateway', 'destination_type', 'account_code',
+  'orig_cause', 'dest_cause', 'last_redirect_dn', 'redirected', 'transferred', 'conference', 'trunk_leg', 'cost',
   'currency', 'cdr_file_id', 'cdr_line',
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;

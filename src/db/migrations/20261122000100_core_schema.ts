@@ -94,8 +94,8 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id');
     t.integer('site_id').notNullable().references('sites.id');
     t.string('cluster_id', 50).notNullable();
-    t.integer('gcid_cm').notNullable();
-    t.integer('gcid_call').notNullable();
+    /** Global call id: callManagerId × 2^24 + callId (CUCM limits callId to 24 bits). */
+    t.bigInteger('gcid').notNullable();
     t.string('pkid', 36).notNullable();
     t.smallint('party').notNullable();
     t.string('direction', 8).notNullable();
@@ -111,18 +111,14 @@ export async function up(knex: Knex): Promise<void> {
     t.string('gateway', 129).notNullable();
     t.string('destination_type', 16).notNullable();
     t.string('account_code', 50).notNullable();
-    t.string('client_matter_code', 32).notNullable();
-    t.string('auth_code_description', 50).notNullable();
     t.bigInteger('orig_cause').notNullable();
     t.bigInteger('dest_cause').notNullable();
-    t.integer('redirect_reason').notNullable();
-    t.string('original_called', 64).notNullable();
     t.string('last_redirect_dn', 64).notNullable();
     t.boolean('redirected').notNullable();
     t.boolean('transferred').notNullable();
     t.boolean('conference').notNullable();
-    t.bigInteger('orig_leg').notNullable();
-    t.bigInteger('dest_leg').notNullable();
+    /** The CUCM leg id on the gateway side: the carrier bills per trunk leg (transfers keep it). */
+    t.bigInteger('trunk_leg').notNullable();
     t.bigInteger('cost').nullable();
     t.string('currency', 3).nullable();
     t.integer('cdr_file_id').notNullable();
@@ -130,7 +126,7 @@ export async function up(knex: Knex): Promise<void> {
     // Unique on cluster id + pkid (+ party: an internal call is stored once per party). The global
     // call id sits in the middle so the index grows nearly in order: a pkid is a random GUID, and
     // an index led by it makes every batch touch random pages (measured 3x slower on SQLite).
-    t.unique(['cluster_id', 'gcid_cm', 'gcid_call', 'pkid', 'party'], { indexName: 'calls_cdr_key' });
+    t.unique(['cluster_id', 'gcid', 'pkid', 'party'], { indexName: 'calls_cdr_key' });
     t.index(['start_at'], 'calls_start_at');
   });
   await knex.schema.createTable('discarded_rows', (t) => {

@@ -1,12 +1,14 @@
 import { CALL_COLUMNS, type DbCallRow } from '../tables.js';
 import { dialectOf, type DbOrTx, type SqliteConnection } from '../knex.js';
 
-/** Rows per multi-row INSERT on PostgreSQL: 35 columns × 1000 stays far below pg's 65535 parameters. */
+/** Rows per multi-row INSERT on PostgreSQL: 29 columns × 1000 stays far below pg's 65535 parameters. */
 const PG_ROWS_PER_STATEMENT = 1000;
-/** SQL Server takes at most 2100 parameters a statement: 35 columns × 55 rows. */
-const MSSQL_ROWS_PER_STATEMENT = 55;
+/** SQL Server takes at most 2100 parameters a statement: 29 columns × 70 rows. */
+const MSSQL_ROWS_PER_STATEMENT = 70;
 
-const statements = new WeakMap<object, ReturnType<SqliteConnection['prepare']>>();
+const statements = new WeakMap<object, Map<number, ReturnType<SqliteConnection['prepare']>>>();
+/** Rows per multi-row INSERT on SQLite: fewer statement steps; 29 × 100 params is far below SQLite's 32766. */
+const SQLITE_ROWS_PER_STATEMENT = 100;
 
 /**
  * Inserts calls, ignoring any whose key (cluster id, global call id, pkid, party) is stored already.
@@ -22,22 +24,33 @@ export async function insertCalls(options: { db: DbOrTx; rows: readonly DbCallRo
     const client = (db as unknown as { client: { acquireConnection(): Promise<SqliteConnection>; releaseConnection(c: SqliteConnection): Promise<void> } }).client;
     const conn = await client.acquireConnection();
     try {
-      let stmt = statements.get(conn);
-      if (!stmt) {
-        stmt = conn.prepare(
-          `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${CALL_COLUMNS.map(() => '?').join(', ')}) ` +
-            'ON CONFLICT DO NOTHING',
-        );
-        statements.set(conn, stmt);
+      let cache = statements.get(conn);
+      if (!cache) {
+        cache = new Map();
+        statements.set(conn, cache);
       }
-      let inserted = 0;
-      const params = new Array<unknown>(CALL_COLUMNS.length);
-      for (const row of rows) {
-        for (let i = 0; i < CALL_COLUMNS.length; i++) {
-          const v = row[CALL_COLUMNS[i]!];
-          params[i] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      const stmtFor = (n: number) => {
+        let stmt = cache!.get(n);
+        if (!stmt) {
+          const one = `(${CALL_COLUMNS.map(() => '?').join(', ')})`;
+          stmt = conn.prepare(`INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES ${Array(n).fill(one).join(', ')} ON CONFLICT DO NOTHING`);
+          cache!.set(n, stmt);
         }
-        inserted += stmt.run(...params).changes;
+        return stmt;
+      };
+      let inserted = 0;
+      const width = CALL_COLUMNS.length;
+      for (let i = 0; i < rows.length; i += SQLITE_ROWS_PER_STATEMENT) {
+        const n = Math.min(SQLITE_ROWS_PER_STATEMENT, rows.length - i);
+        const params = new Array<unknown>(n * width);
+        for (let r = 0; r < n; r++) {
+          const row = rows[i + r]!;
+          for (let c = 0; c < width; c++) {
+            const v = row[CALL_COLUMNS[c]!];
+            params[r * width + c] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+          }
+        }
+        inserted += stmtFor(n).run(...params).changes;
       }
       return inserted;
     } finally {
@@ -50,7 +63,7 @@ export async function insertCalls(options: { db: DbOrTx; rows: readonly DbCallRo
       const chunk = rows.slice(i, i + PG_ROWS_PER_STATEMENT).map(pick);
       const result = (await db('calls')
         .insert(chunk)
-        .onConflict(['cluster_id', 'gcid_cm', 'gcid_call', 'pkid', 'party'])
+        .onConflict(['cluster_id', 'gcid', 'pkid', 'party'])
         .ignore()
         .returning('id')) as unknown[];
       inserted += result.length;
@@ -67,7 +80,7 @@ export async function insertCalls(options: { db: DbOrTx; rows: readonly DbCallRo
     const bindings = chunk.flatMap((r) => CALL_COLUMNS.map((c) => r[c] as unknown));
     const out = (await db.raw(
       `MERGE calls WITH (HOLDLOCK) AS t USING (VALUES ${values}) AS s (${cols}) ` +
-        'ON t.cluster_id = s.cluster_id AND t.gcid_cm = s.gcid_cm AND t.gcid_call = s.gcid_call AND t.pkid = s.pkid AND t.party = s.party ' +
+        'ON t.cluster_id = s.cluster_id AND t.gcid = s.gcid AND t.pkid = s.pkid AND t.party = s.party ' +
         `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${CALL_COLUMNS.map((c) => 's.' + c).join(', ')}) OUTPUT inserted.id;`,
       bindings as never[],
     )) as unknown[];

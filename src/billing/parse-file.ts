@@ -1,0 +1,233 @@
+import { createReadStream } from 'node:fs';
+import type { DbCallRow, DbDiscardedRow } from '../db/tables.js';
+import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason, type SiteContext } from './classify-call.js';
+import { KEPT_CHARS, readLines } from './line-reader.js';
+import {
+  headerNames, isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, RowError, splitLine,
+  type CdrRow, type RowDecoder,
+} from './parse-cdr.js';
+
+/**
+ * Reads one CDR file into batches of call rows and discarded rows, ready to insert. No database:
+ * it runs in the miner's thread for small files and in a worker thread for large ones, while the
+ * miner commits the previous batch.
+ */
+
+export class FileError extends Error {
+  constructor(message: string, readonly kind: 'not-cdr' | 'cmr' | 'io') {
+    super(message);
+    this.name = 'FileError';
+  }
+}
+
+export interface ParsedBatch {
+  calls: DbCallRow[];
+  /** Indexes into `calls` whose user automatic acquisition must create (or find) first. */
+  acquire: Array<{ index: number; partition: string; line: string }>;
+  discards: DbDiscardedRow[];
+  /** Last file line this batch covers (the checkpoint once committed). */
+  lastLine: number;
+  /** Data rows read, and rows that yielded no call. */
+  rows: number;
+  discardedRows: number;
+  layout: string | null;
+  /** Line 1, in the first batch of a file with a header. */
+  header: string | null;
+}
+
+export interface ParseOptions {
+  path: string;
+  /** Lines up to this one were committed before: skipped (but the header is still read). */
+  start: number;
+  batchSize: number;
+  ctx: SiteContext;
+  siteId: number;
+  fileId: number;
+  /** Cluster id for rows whose cluster id column is empty (from the file name). */
+  clusterId: string;
+  now: number;
+  /** Awaited for each batch: back-pressure comes from the consumer. Return false to stop reading. */
+  onBatch(batch: ParsedBatch): Promise<boolean>;
+}
+
+export interface ParseResult {
+  layout: string | null;
+  headerSeen: boolean;
+  stopped: boolean;
+}
+
+export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
+  const { ctx, start } = o;
+  let decoder: RowDecoder | undefined;
+  let headerSeen = false;
+  let header: string | null = null;
+  let layout: string | null = null;
+  let fatal: FileError | undefined;
+  let stopped = false;
+  let b = fresh(start);
+
+  function fresh(lastLine: number): ParsedBatch {
+    return { calls: [], acquire: [], discards: [], lastLine, rows: 0, discardedRows: 0, layout, header: null };
+  }
+
+  function discard(line: number, party: 0 | 1, reason: DiscardReason, detail: string, raw: string, row?: CdrRow, ext = ''): void {
+    b.discards.push({
+      site_id: o.siteId, cdr_file_id: o.fileId, line, party, reason, detail,
+      raw: raw.length > KEPT_CHARS ? raw.slice(0, KEPT_CHARS) : raw,
+      cluster_id: row ? row.clusterId || o.clusterId : o.clusterId, pkid: row?.pkid ?? '', extension: ext, created_at: o.now, resolved_at: null,
+    });
+  }
+
+  function onLine(text: string, n: number, tooLong: boolean): void {
+    if (fatal || stopped) return;
+    if (n === 1 && !tooLong && isHeaderLine(text)) {
+      headerSeen = true;
+      let names: string[];
+      try {
+        names = headerNames(text);
+      } catch (err) {
+        fatal = new FileError(`line 1: unreadable header: ${(err as Error).message}`, 'not-cdr');
+        return;
+      }
+      if (isCmrHeader(names)) {
+        fatal = new FileError('this is a CMR (call management record) file, not a CDR file', 'cmr');
+        return;
+      }
+      try {
+        decoder = makeDecoder(layoutFromHeader(names));
+        layout = decoder.layout.name;
+        header = text;
+      } catch (err) {
+        fatal = new FileError(`line 1: ${(err as Error).message}`, 'not-cdr');
+      }
+      return;
+    }
+    if (n === 2 && headerSeen && isTypesLine(text)) return;
+    if (text.trim() === '' && !tooLong) return;
+    if (!decoder) {
+      // No header: the layout follows from the first record's field count (123, 129 or 133).
+      let found;
+      try {
+        found = tooLong ? undefined : layoutFromFieldCount(splitLine(text).length);
+      } catch {
+        found = undefined;
+      }
+      if (!found) {
+        fatal = new FileError(
+          `line ${n}: not a CUCM CDR file (neither a header naming cdrRecordType nor a record of 123, 129 or 133 fields)`,
+          'not-cdr',
+        );
+        return;
+      }
+      decoder = makeDecoder(found);
+      layout = found.name;
+    }
+    if (n <= start) return;
+    b.lastLine = n;
+    b.rows++;
+    if (tooLong) {
+      discard(n, 0, 'malformed', 'malformed row (line longer than 1 MiB)', text);
+      b.discardedRows++;
+      return;
+    }
+    let row: CdrRow;
+    try {
+      row = decoder.decode(text);
+      if (text.includes('\uFFFD')) {
+        const bad = firstInvalidField(row);
+        if (bad) throw new RowError(`${bad}: not valid UTF-8`);
+      }
+    } catch (err) {
+      discard(n, 0, 'malformed', `malformed row (${(err as Error).message})`, text);
+      b.discardedRows++;
+      return;
+    }
+    const classified = classifyCdr(row, ctx);
+    for (const d of classified.discards) {
+      discard(n, d.party, d.reason, `${DISCARD_TEXT[d.reason]}: ${d.detail}`, text, row, d.extension);
+    }
+    if (classified.calls.length === 0) b.discardedRows++;
+    for (const c of classified.calls) {
+      if (c.userId === null && c.direction !== 'tandem' && ctx.autoAcquire) {
+        b.acquire.push({ index: b.calls.length, partition: c.partition, line: c.line });
+      }
+      b.calls.push(toCallRow(row, c, o.siteId, o.fileId, n, o.clusterId));
+    }
+  }
+
+  async function flush(): Promise<void> {
+    const batch = b;
+    b = fresh(batch.lastLine);
+    batch.layout = layout;
+    if (header !== null) {
+      batch.header = header;
+      header = null;
+    }
+    if (!(await o.onBatch(batch))) stopped = true;
+  }
+
+  const source = createReadStream(o.path, { highWaterMark: 256 * 1024 });
+  try {
+    await readLines(source, {
+      line: onLine,
+      afterChunk: async () => {
+        if (fatal || stopped) {
+          source.destroy();
+          return;
+        }
+        if (b.rows >= o.batchSize) {
+          await flush();
+          if (stopped) source.destroy();
+        }
+      },
+    });
+  } catch (err) {
+    if (!fatal && !stopped) throw new FileError(`cannot read ${o.path}: ${(err as Error).message}`, 'io');
+  }
+  if (stopped) return { layout, headerSeen, stopped };
+  if (fatal) throw fatal;
+  await flush();
+  return { layout, headerSeen, stopped };
+}
+
+function firstInvalidField(row: CdrRow): string | undefined {
+  for (const [key, value] of Object.entries(row)) {
+    if (typeof value === 'string' && value.includes('\uFFFD')) return key;
+  }
+  return undefined;
+}
+
+/** The stored form of one classified party of a CDR row (one hidden class for all rows). */
+export function toCallRow(row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): DbCallRow {
+  return {
+    site_id: siteId,
+    cluster_id: row.clusterId || fallbackCluster,
+    gcid: row.gcidCm * 16777216 + row.gcidCall,
+    pkid: row.pkid,
+    party: c.party,
+    direction: c.direction,
+    answered: c.answered,
+    start_at: c.startAt,
+    ring_s: c.ringS,
+    duration_s: c.durationS,
+    extension: c.extension,
+    partition: c.partition,
+    user_id: c.userId,
+    remote_number: c.remoteNumber,
+    dialed_number: c.dialedNumber,
+    gateway: c.gateway,
+    destination_type: c.destinationType,
+    account_code: c.accountCode,
+    orig_cause: row.origCause,
+    dest_cause: row.destCause,
+    last_redirect_dn: row.lastRedirectDn,
+    redirected: c.redirected,
+    transferred: c.transferred,
+    conference: c.conference,
+    trunk_leg: c.direction === 'outgoing' || c.direction === 'tandem' ? row.destLeg : row.origLeg,
+    cost: null,
+    currency: null,
+    cdr_file_id: fileId,
+    cdr_line: line,
+  };
+}

@@ -6,7 +6,7 @@ import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
-import type { DbCdrFileRow } from '../db/tables.js';
+import { CALL_USER_ID, CALL_WIDTH, type DbCdrFileRow } from '../db/tables.js';
 import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
 import type { FromWorker, ParseJob, ToWorker } from './parse-worker.js';
 import { buildSiteContext, type SiteContextData } from './site-context.js';
@@ -81,24 +81,27 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
           id = await ensureAnonymousUser({ db: tx, siteId: site.id, siteCode: site.code, partition: a.partition, line: a.line, now: o.now() });
           created.set(key, id);
         }
-        batch.calls[a.index]!.user_id = id;
+        batch.calls[a.index * CALL_WIDTH + CALL_USER_ID] = id;
       }
-      const n = await insertCalls({ db: tx, rows: batch.calls });
+      const n = await insertCalls({ db: tx, values: batch.calls });
       await insertDiscarded({ db: tx, rows: batch.discards });
       await checkpointFile({
         db: tx, id: file.id, line: batch.lastLine, rows: batch.rows, stored: n,
-        duplicates: batch.calls.length - n, discarded: batch.discardedRows, layout: result.layout, leaseUntil: o.leaseUntil(),
+        duplicates: batch.calls.length / CALL_WIDTH - n, discarded: batch.discardedRows, layout: result.layout, leaseUntil: o.leaseUntil(),
       });
       return n;
     });
     for (const [k, v] of created) acquired.set(k, v);
     result.rows += batch.rows;
     result.stored += stored;
-    result.duplicates += batch.calls.length - stored;
+    result.duplicates += batch.calls.length / CALL_WIDTH - stored;
     result.discarded += batch.discardedRows;
     if (stored > 0 && o.onBatch) {
       const users = new Set<number>();
-      for (const c of batch.calls) if (c.user_id !== null) users.add(c.user_id);
+      for (let i = CALL_USER_ID; i < batch.calls.length; i += CALL_WIDTH) {
+        const id = batch.calls[i];
+        if (typeof id === 'number') users.add(id);
+      }
       o.onBatch({ siteId: site.id, fileId: file.id, stored, users });
     }
   }
@@ -157,7 +160,7 @@ function parseInWorker(job: ParseJob, commit: (b: ParsedBatch) => Promise<void>,
       if (m.type === 'batch') {
         chain = chain.then(async () => {
           if (settled) return;
-          await commit(m.batch);
+          await commit(JSON.parse(m.json) as ParsedBatch);
           worker.postMessage({ type: 'ack', proceed: !shouldStop?.() } satisfies ToWorker);
         }).catch((err: Error) => finish(err));
       } else if (m.type === 'done') {

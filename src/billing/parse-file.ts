@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { DbCallRow, DbDiscardedRow } from '../db/tables.js';
+import { CALL_WIDTH, type DbCallRow, type DbDiscardedRow } from '../db/tables.js';
 import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason, type SiteContext } from './classify-call.js';
 import { KEPT_CHARS, readLines } from './line-reader.js';
 import {
@@ -21,8 +21,9 @@ export class FileError extends Error {
 }
 
 export interface ParsedBatch {
-  calls: DbCallRow[];
-  /** Indexes into `calls` whose user automatic acquisition must create (or find) first. */
+  /** The calls, flat: `CALL_WIDTH` values each in `CALL_COLUMNS` order (see `flattenCalls`). */
+  calls: unknown[];
+  /** Call indexes whose user automatic acquisition must create (or find) first. */
   acquire: Array<{ index: number; partition: string; line: string }>;
   discards: DbDiscardedRow[];
   /** Last file line this batch covers (the checkpoint once committed). */
@@ -149,9 +150,9 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
     if (classified.calls.length === 0) b.discardedRows++;
     for (const c of classified.calls) {
       if (c.userId === null && c.direction !== 'tandem' && ctx.autoAcquire) {
-        b.acquire.push({ index: b.calls.length, partition: c.partition, line: c.line });
+        b.acquire.push({ index: b.calls.length / CALL_WIDTH, partition: c.partition, line: c.line });
       }
-      b.calls.push(toCallRow(row, c, o.siteId, o.fileId, n, o.clusterId));
+      pushCall(b.calls, row, c, o.siteId, o.fileId, n, o.clusterId);
     }
   }
 
@@ -195,6 +196,16 @@ function firstInvalidField(row: CdrRow): string | undefined {
     if (typeof value === 'string' && value.includes('\uFFFD')) return key;
   }
   return undefined;
+}
+
+/** Appends a call's values in `CALL_COLUMNS` order (the order is checked by a unit test). */
+export function pushCall(out: unknown[], row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): void {
+  out.push(
+    siteId, row.clusterId || fallbackCluster, row.gcidCm * 16777216 + row.gcidCall, row.pkid, c.party, c.direction, c.answered,
+    c.startAt, c.ringS, c.durationS, c.extension, c.partition, c.userId, c.remoteNumber, c.dialedNumber, c.gateway,
+    c.destinationType, c.accountCode, row.origCause, row.destCause, row.lastRedirectDn, c.redirected, c.transferred,
+    c.conference, c.direction === 'outgoing' || c.direction === 'tandem' ? row.destLeg : row.origLeg, null, null, fileId, line,
+  );
 }
 
 /** The stored form of one classified party of a CDR row (one hidden class for all rows). */

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
+import { FileError, parseCdrFile } from './parse-file.js';
 import { buildSiteContext, type SiteContextData } from './site-context.js';
 
 /**
@@ -20,7 +20,7 @@ export interface ParseJob {
 }
 
 export type FromWorker =
-  | { type: 'batch'; batch: ParsedBatch }
+  | { type: 'batch'; json: string }
   | { type: 'done'; headerSeen: boolean; layout: string | null; stopped: boolean }
   | { type: 'error'; message: string; kind: FileError['kind'] | 'internal' };
 
@@ -46,7 +46,7 @@ try {
     async onBatch(batch) {
       if (acked && !(await acked)) return false;
       acked = new Promise<boolean>((resolve) => (waiting = resolve));
-      post({ type: 'batch', batch });
+      post({ type: 'batch', json: JSON.stringify(batch) });
       return true;
     },
   });

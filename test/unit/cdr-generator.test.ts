@@ -7,8 +7,12 @@ import { isCmrHeader, layoutFromHeader, makeDecoder, parseCdrFileName, splitLine
 import {
   cdrFileName, cdrLines, cmrFileName, cmrLines, generateCdrFile, usDialPlan, type CdrGeneratorOptions,
 } from '../../src/demo/cdr-generator.js';
+import { classifyCdr } from '../../src/billing/classify-call.js';
+import { loadSiteContext } from '../../src/billing/site-context.js';
+import { findSiteByCode } from '../../src/db/queries/sites.js';
+import { demoDialPlan, demoPeople, ensureDemoSite } from '../../src/demo/demo-site.js';
 import { cucmIpInt } from '../../src/demo/rng.js';
-import { tempDir } from '../support/test-db.js';
+import { createTestDb, tempDir } from '../support/test-db.js';
 
 const plan = usDialPlan({
   seed: 11, users: 30, firstExtension: 2001,
@@ -122,6 +126,34 @@ describe('cdr generator', () => {
       assert.equal(r.bytes, Buffer.byteLength(text));
     } finally {
       tmp.remove();
+    }
+  });
+
+  it('generates rows the demo site classifies as calls (few discards, all explained)', async () => {
+    const t = await createTestDb();
+    try {
+      const people = demoPeople();
+      const demoPlan = demoDialPlan(people);
+      await ensureDemoSite({ db: t.db, plan: demoPlan, people, now: 1 });
+      await ensureDemoSite({ db: t.db, plan: demoPlan, people, now: 2 });
+      assert.equal(Number((await t.db('users').count({ n: '*' }).first())?.n), 40);
+      const site = (await findSiteByCode({ db: t.db, code: 'DEMO' }))!;
+      const ctx = await loadSiteContext({ db: t.db, site });
+      const decoder = makeDecoder(layoutFromHeader(LAYOUTS.cucm12));
+      let calls = 0;
+      const reasons = new Map<string, number>();
+      const lines = [...cdrLines(options({ rows: 4000, plan: demoPlan, clusterId: 'DemoCluster', header: false }))];
+      for (const line of lines) {
+        const c = classifyCdr(decoder.decode(line), ctx);
+        calls += c.calls.length;
+        for (const d of c.discards) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
+      }
+      const discarded = [...reasons.values()].reduce((a, b) => a + b, 0);
+      assert.ok(calls > 4000, `calls ${calls}`);
+      assert.ok(discarded < 4000 * 0.04, `discarded ${discarded}: ${JSON.stringify([...reasons])}`);
+      assert.ok((reasons.get('recording-leg') ?? 0) > 0);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -159,3 +159,15 @@ describe('helpers', () => {
     assert.equal(stripAccessCode('5551234', ['9']), '5551234');
   });
 });
+
+describe('stored call values', () => {
+  it('pushCall writes the columns in CALL_COLUMNS order (as toCallRow names them)', async () => {
+    const { pushCall, toCallRow } = await import('../../src/billing/parse-file.js');
+    const { flattenCalls } = await import('../../src/db/tables.js');
+    const row = d10.decode(S3[0]!);
+    const call = classifyCdr(row, ctx({ lines: { '46710': u(1) } })).calls[0]!;
+    const flat: unknown[] = [];
+    pushCall(flat, row, call, 3, 4, 5, 'X');
+    assert.deepEqual(flat, flattenCalls([toCallRow(row, call, 3, 4, 5, 'X')]));
+  });
+});

@@ -120,7 +120,10 @@ class VirtualFs implements FileSystem {
   readonly root = '/';
   cwd = '/';
   private readonly staged = new Map<string, Staged>();
+  /** Files handed over in this session, so that a SIZE/MDTM right after the upload finds them. */
+  private readonly stored = new Map<string, { size: number; mtime: Date }>();
   private readonly uploads = new Set<UploadSink>();
+  private closed = false;
 
   constructor(
     readonly connection: FtpConnection,
@@ -131,36 +134,22 @@ class VirtualFs implements FileSystem {
     return posix.resolve(this.cwd, (p ?? '.').replace(/\\/g, '/'));
   }
 
-  currentDirectory(): string {
-    return this.cwd;
-  }
+  currentDirectory(): string { return this.cwd; }
 
   async get(fileName: string): Promise<VfsStat> {
     const p = this.resolve(fileName);
-    const staged = this.staged.get(p);
-    if (staged) return vstat(posix.basename(p), false, staged.size, staged.mtime);
+    const file = this.staged.get(p) ?? this.stored.get(p);
+    if (file) return vstat(posix.basename(p), false, file.size, file.mtime);
     if (looksLikeUploadName(posix.basename(p))) throw new Error(`${fileName}: no such file`);
     return vstat(posix.basename(p) || '/', true);
   }
 
-  async list(): Promise<VfsStat[]> {
-    return [];
-  }
-
-  async chdir(path?: string): Promise<string> {
-    this.cwd = this.resolve(path);
-    return this.cwd;
-  }
-
-  async mkdir(path: string): Promise<string> {
-    return this.resolve(path);
-  }
-
+  async list(): Promise<VfsStat[]> { return []; }
+  async chdir(path?: string): Promise<string> { return (this.cwd = this.resolve(path)); }
+  async mkdir(path: string): Promise<string> { return this.resolve(path); }
   async chmod(): Promise<void> {}
-
-  async read(): Promise<never> {
-    throw new Error('downloads are not allowed on this server');
-  }
+  async read(): Promise<never> { throw new Error('downloads are not allowed on this server'); }
+  getUniqueName(): string { return `upload-${Date.now()}`; }
 
   async delete(path: string): Promise<void> {
     const p = this.resolve(path);
@@ -172,13 +161,14 @@ class VirtualFs implements FileSystem {
   async write(fileName: string, opts: { append?: boolean; start?: unknown } = {}): Promise<{ stream: Writable; clientPath: string }> {
     const clientPath = this.resolve(fileName);
     const name = posix.basename(clientPath);
+    if (this.closed) throw new Error('the server is shutting down: try again later');
     if (opts.append || (typeof opts.start === 'number' && opts.start > 0)) {
       throw new Error('append and restart (APPE/REST) are not supported: send the whole file again');
     }
     if (isTempUploadName(name)) return { stream: await this.stage(clientPath), clientPath };
     const source = new PassThrough();
     const done = this.ctx.track(this.ctx.spool.receive({ name, source, channel: 'ftp', ...this.ctx.binding }));
-    done.catch((err: unknown) => this.refused(name, err));
+    done.then((r) => this.remember(clientPath, r.size), (err: unknown) => this.refused(name, err));
     return { stream: this.watch(new UploadSink(source, done)), clientPath };
   }
 
@@ -207,6 +197,7 @@ class VirtualFs implements FileSystem {
     const dst = this.resolve(to);
     const staged = this.staged.get(src);
     if (!staged) throw new Error(`${from}: no such file (only a file uploaded under a temporary name can be renamed)`);
+    if (this.closed) throw new Error('the server is shutting down: try again later');
     this.staged.delete(src);
     const name = posix.basename(dst);
     if (isTempUploadName(name)) {
@@ -215,6 +206,7 @@ class VirtualFs implements FileSystem {
     }
     try {
       await this.ctx.track(this.ctx.spool.receiveLocalFile({ file: staged.file, name, channel: 'ftp', ...this.ctx.binding }));
+      this.remember(dst, staged.size);
     } catch (err) {
       await rm(staged.file, { force: true });
       this.refused(name, err);
@@ -222,8 +214,10 @@ class VirtualFs implements FileSystem {
     }
   }
 
-  getUniqueName(): string {
-    return `upload-${Date.now()}`;
+  private remember(path: string, size: number): void {
+    this.stored.delete(path);
+    this.stored.set(path, { size, mtime: new Date() });
+    if (this.stored.size > 1000) this.stored.delete(this.stored.keys().next().value ?? '');
   }
 
   private refused(name: string, err: unknown): void {
@@ -233,6 +227,7 @@ class VirtualFs implements FileSystem {
 
   /** The client went away: drop unfinished uploads and staged files that were never renamed. */
   async abort(): Promise<void> {
+    this.closed = true;
     for (const sink of this.uploads) if (!sink.writableEnded) sink.destroy(new Error('connection closed during the upload'));
     const files = [...this.staged.values()];
     this.staged.clear();
@@ -241,11 +236,7 @@ class VirtualFs implements FileSystem {
 }
 
 type BunyanArgs = unknown[];
-interface BunyanLike {
-  child(fields: Record<string, unknown>): BunyanLike;
-  trace(...a: BunyanArgs): void; debug(...a: BunyanArgs): void; info(...a: BunyanArgs): void;
-  warn(...a: BunyanArgs): void; error(...a: BunyanArgs): void; fatal(...a: BunyanArgs): void;
-}
+type BunyanLike = { child(fields: Record<string, unknown>): BunyanLike } & Record<'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', (...a: BunyanArgs) => void>;
 
 /** ftp-srv logs through a bunyan-style logger: route it to pino at debug; drop trace (it shows raw commands, PASS included). */
 function ftpSrvLog(log: Logger): BunyanLike {
@@ -283,7 +274,7 @@ export async function startFtpReceiver(opts: {
   });
   // ftp-srv installs signal handlers that call process.exit(): shutdown is the server's job.
   for (const s of SIGNALS) {
-    for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.removeListener(s, l as (...a: unknown[]) => void);
+    for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.removeListener(s, l);
   }
 
   const pending = new Set<Promise<unknown>>();
@@ -294,9 +285,11 @@ export async function startFtpReceiver(opts: {
     return p;
   };
   const sessions = new Map<string, VirtualFs>();
+  let closing: Promise<void> | undefined;
 
   srv.on('login', ({ connection, username, password }, resolve, reject) => {
     const user = matchReceiverUser(opts.users, username, password);
+    if (closing) return reject(new Error('the server is shutting down'));
     if (!user) {
       log.warn({ username, ip: connection.ip }, 'FTP login refused: wrong username or password');
       reject(new Error('Login incorrect'));
@@ -305,7 +298,7 @@ export async function startFtpReceiver(opts: {
     const fs = new VirtualFs(connection, { spool, log: log.child({ user: username }), binding: bindingOf(user), track });
     sessions.set(connection.id, fs);
     log.debug({ username, ip: connection.ip }, 'FTP login');
-    resolve({ fs: fs as FileSystem });
+    resolve({ fs });
   });
   srv.on('disconnect', ({ id }) => {
     const fs = sessions.get(id);
@@ -317,7 +310,6 @@ export async function startFtpReceiver(opts: {
   await srv.listen();
   const port = ((srv as unknown as { server: NetServer }).server.address() as AddressInfo).port;
   log.info({ host: opts.host, port, pasv: `${pasvHost}:${opts.pasvMin}-${opts.pasvMax}` }, 'FTP receiver listening');
-  let closing: Promise<void> | undefined;
   return {
     port,
     close() {

@@ -31,6 +31,19 @@ function fingerprint(key: ParsedKey): string {
   return 'SHA256:' + createHash('sha256').update(key.getPublicSSH()).digest('base64').replace(/=+$/, '');
 }
 
+/**
+ * ssh2's generateKeyPairSync('ed25519') drops leading zero bytes of the key (about 1 key in 250
+ * comes out malformed and cannot be parsed back), so a key is only kept once it parses.
+ */
+function generateHostKey(): string {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pem = utils.generateKeyPairSync('ed25519').private;
+    const key = utils.parseKey(pem);
+    if (!(key instanceof Error) && key.getPublicSSH().length === 51) return pem;
+  }
+  throw new Error('could not generate a valid ed25519 host key');
+}
+
 async function loadHostKey(file: string, log: Logger): Promise<string> {
   let pem: string;
   try {
@@ -38,7 +51,7 @@ async function loadHostKey(file: string, log: Logger): Promise<string> {
     if (((await stat(file)).mode & 0o077) !== 0) log.warn({ file }, 'SFTP host key file is readable by others: chmod 600 it');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    pem = utils.generateKeyPairSync('ed25519').private;
+    pem = generateHostKey();
     await writeFile(file, pem, { mode: 0o600, flag: 'wx' });
     log.info({ file }, 'generated a new SFTP host key');
   }
@@ -67,6 +80,8 @@ interface SessionCtx { spool: Spool; log: Logger; binding: ReceiverBinding; ip: 
 function serveSftp(sftp: SFTPWrapper, ctx: SessionCtx): { abort(): Promise<void> } {
   const handles = new Map<string, OpenFile | OpenDir>();
   const staged = new Map<string, Staged>();
+  /** Files handed over in this session, so that a STAT right after the upload finds them. */
+  const stored = new Map<string, { size: number; mtime: number }>();
   let nextHandle = 0;
   let gone = false;
 
@@ -91,9 +106,13 @@ function serveSftp(sftp: SFTPWrapper, ctx: SessionCtx): { abort(): Promise<void>
   };
 
   /** Hands a complete staged file to the spool. */
-  async function handOver(id: number, file: string, name: string): Promise<void> {
+  async function handOver(id: number, file: string, path: string): Promise<void> {
+    const name = posix.basename(path);
     try {
-      await ctx.track(ctx.spool.receiveLocalFile({ file, name, channel: 'sftp', ...ctx.binding }));
+      const r = await ctx.track(ctx.spool.receiveLocalFile({ file, name, channel: 'sftp', ...ctx.binding }));
+      stored.delete(path);
+      stored.set(path, { size: r.size, mtime: Date.now() });
+      if (stored.size > 1000) stored.delete(stored.keys().next().value ?? '');
       ok(id);
     } catch (err) {
       await rm(file, { force: true });
@@ -152,7 +171,7 @@ function serveSftp(sftp: SFTPWrapper, ctx: SessionCtx): { abort(): Promise<void>
       staged.set(h.path, { file: h.file, size: h.size, mtime: Date.now() });
       return ok(id);
     }
-    await handOver(id, h.file, name);
+    await handOver(id, h.file, h.path);
   }
 
   async function rename(id: number, from: string, to: string): Promise<void> {
@@ -169,7 +188,7 @@ function serveSftp(sftp: SFTPWrapper, ctx: SessionCtx): { abort(): Promise<void>
       staged.set(dst, s);
       return ok(id);
     }
-    await handOver(id, s.file, name);
+    await handOver(id, s.file, dst);
   }
 
   async function abortFile(key: string): Promise<void> {
@@ -196,7 +215,7 @@ function serveSftp(sftp: SFTPWrapper, ctx: SessionCtx): { abort(): Promise<void>
   const statPath = (id: number, p: string): void => {
     const path = normalize(p);
     const w = writingPath(path);
-    const s = staged.get(path);
+    const s = staged.get(path) ?? stored.get(path);
     if (w) return reply(() => sftp.attrs(id, attrs(false, w.size)));
     if (s) return reply(() => sftp.attrs(id, attrs(false, s.size, s.mtime)));
     if (looksLikeUploadName(posix.basename(path))) return fail(id, STATUS_CODE.NO_SUCH_FILE, 'No such file');

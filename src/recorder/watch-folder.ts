@@ -67,7 +67,6 @@ export function startWatchFolder(opts: { dir: string; intervalMs: number; spool:
     } catch {
       // free name
     }
-    await rename(c.file, target);
     const report = [
       `file: ${path.relative(dir, c.file)}`,
       `site: ${c.site ?? '(from the cluster id in the name)'}`,
@@ -75,7 +74,9 @@ export function startWatchFolder(opts: { dir: string; intervalMs: number; spool:
       `reason (${err.code}): ${err.message}`,
       '',
     ].join('\n');
+    // The report first: once the file shows up in .rejected/, its report is complete.
     await writeFile(`${target}.error.txt`, report);
+    await rename(c.file, target);
     log.warn({ file: c.name, site: c.site, code: err.code, error: err.message, movedTo: target }, 'drop-folder file rejected');
   }
 
@@ -121,7 +122,12 @@ export function startWatchFolder(opts: { dir: string; intervalMs: number; spool:
       if (!prev || prev.size !== st.size || prev.mtimeMs !== st.mtimeMs) continue;
       if ((retryAfter.get(c.file) ?? 0) > scanNo) continue;
       retryAfter.delete(c.file);
-      await take(c, scanNo);
+      try {
+        await take(c, scanNo);
+      } catch (err) {
+        retryAfter.set(c.file, scanNo + IO_RETRY_INTERVALS);
+        log.error({ file: c.file, err }, 'could not take or reject a drop-folder file; will retry');
+      }
       if (!retryAfter.has(c.file)) seen.delete(c.file);
     }
     for (const f of seen.keys()) if (!present.has(f)) seen.delete(f);

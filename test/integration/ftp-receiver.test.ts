@@ -31,6 +31,17 @@ async function setup(t: TestContext, options: { maxFileBytes?: number; dataDir?:
   const tdb = await createTestDb();
   const tmp = tempDir();
   const dataDir = options.dataDir ?? tmp.dir;
+  const spool = createSpool({ dataDir, db: tdb.db, log: testLog, maxFileBytes: options.maxFileBytes ?? 1024 * 1024 });
+  const sigterm = process.listenerCount('SIGTERM');
+  const pasvMin = 40000 + Math.floor(Math.random() * 20000);
+  const clients: Client[] = [];
+  let ftp: Awaited<ReturnType<typeof startFtpReceiver>> | undefined;
+  t.after(async () => {
+    for (const c of clients) c.close();
+    await ftp?.close();
+    await tdb.close();
+    tmp.remove();
+  });
   await upsertSite({
     db: tdb.db, now: 1_700_000_000,
     site: {
@@ -38,20 +49,13 @@ async function setup(t: TestContext, options: { maxFileBytes?: number; dataDir?:
       driver: 'cucm', importInternal: true, autoAcquire: false, areaCode: '503', accessCodes: ['9'],
     },
   });
-  const spool = createSpool({ dataDir, db: tdb.db, log: testLog, maxFileBytes: options.maxFileBytes ?? 1024 * 1024 });
-  const pasvMin = 40000 + Math.floor(Math.random() * 20000);
-  const ftp = await startFtpReceiver({ host: '127.0.0.1', port: 0, pasvMin, pasvMax: pasvMin + 50, users: USERS, spool, log: testLog });
-  const clients: Client[] = [];
-  t.after(async () => {
-    for (const c of clients) c.close();
-    await ftp.close();
-    await tdb.close();
-    tmp.remove();
-  });
+  ftp = await startFtpReceiver({ host: '127.0.0.1', port: 0, pasvMin, pasvMax: pasvMin + 50, users: USERS, spool, log: testLog });
+  assert.equal(process.listenerCount('SIGTERM'), sigterm, 'ftp-srv must not install its own SIGTERM handler');
+  const port = ftp.port;
   async function connect(user = 'cucm', password = 'Cl*ster-pw'): Promise<Client> {
     const client = new Client(10_000);
     clients.push(client);
-    await client.access({ host: '127.0.0.1', port: ftp.port, user, password });
+    await client.access({ host: '127.0.0.1', port, user, password });
     return client;
   }
   const rows = (): Promise<DbCdrFileRow[]> => tdb.db<DbCdrFileRow>('cdr_files').orderBy('id');
@@ -63,7 +67,7 @@ async function setup(t: TestContext, options: { maxFileBytes?: number; dataDir?:
     const d = path.join(dataDir, 'spool', '.tmp');
     return existsSync(d) ? readdirSync(d) : [];
   };
-  return { ftp, spool, dataDir, pasvMin, connect, rows, incoming, staging };
+  return { spool, dataDir, pasvMin, connect, rows, incoming, staging };
 }
 
 test('FTP: a CUCM upload lands in the spool and is recorded; a resend succeeds and is kept once', async (t) => {
@@ -165,6 +169,8 @@ test('FTP: upload under a temporary name, then rename; DELE is a no-op; RETR is 
   assert.equal(rows[0]!.sha256, sha(cdr));
   assert.deepEqual(s.incoming(), [CDR_NAME]);
   assert.deepEqual(s.staging(), []);
+  assert.equal(await client.size(CDR_NAME), cdr.length); // the session remembers what it handed over
+  await assert.rejects(client.size('cdr_cucmOHSUtest_02_202504181632_999'), /550/);
 
   // renaming a staged file to a refused name fails with the message and drops it
   await client.uploadFrom(Readable.from([Buffer.from('x')]), 'upload.tmp');
@@ -188,7 +194,7 @@ test('FTP: a full disk makes the upload fail and records nothing', async (t) => 
     return;
   }
   t.after(() => {
-    execFileSync('umount', [mnt]);
+    execFileSync('umount', ['-l', mnt]); // lazy: the receiver may still hold it until its own cleanup
     rmSync(mnt, { recursive: true, force: true });
   });
   const s = await setup(t, { dataDir: mnt, maxFileBytes: 10 * 1024 * 1024 });

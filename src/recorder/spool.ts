@@ -47,6 +47,26 @@ export type Spool = ReturnType<typeof createSpool>;
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._~+-]{0,200}$/;
 
+/**
+ * Checks a received file's name; throws a `ReceiveError` naming the problem. Any safe name is
+ * taken from `tollgate import` and the drop folder (the miner then judges the content); the FTP
+ * and SFTP receivers only take CUCM's own names (`cdr_…`, `cmr_…`), since CUCM writes nothing
+ * else and clients probe with other names.
+ */
+export function checkFileName(rawName: string, channel: Channel): string {
+  const name = path.basename(rawName);
+  if (!SAFE_NAME.test(name) || name !== rawName.replace(/^.*[\\/]/, '')) {
+    throw new ReceiveError(
+      `refused file name ${JSON.stringify(rawName)}: only letters, digits and . _ ~ + - are allowed, and it must not start with _ or .`,
+      'bad-name',
+    );
+  }
+  if ((channel === 'ftp' || channel === 'sftp') && !parseCdrFileName(name)) {
+    throw new ReceiveError(`refused file name ${JSON.stringify(rawName)}: not a CUCM CDR/CMR file name (cdr_<cluster>_<node>_<yyyymmddhhmm>_<seq>)`, 'bad-name');
+  }
+  return name;
+}
+
 export function createSpool(opts: SpoolOptions) {
   const root = path.resolve(opts.dataDir, 'spool');
   const tmpDir = path.join(root, '.tmp');
@@ -90,10 +110,12 @@ export function createSpool(opts: SpoolOptions) {
    * kept (bad name, unknown site, too large, disk full); nothing is recorded then.
    */
   async function receive(args: { name: string; source: Readable; channel: Channel; site?: string; cluster?: string }): Promise<ReceiveResult> {
-    const name = path.basename(args.name);
-    if (!SAFE_NAME.test(name) || name !== args.name.replace(/^.*[\\/]/, '')) {
+    let name: string;
+    try {
+      name = checkFileName(args.name, args.channel);
+    } catch (err) {
       args.source.resume();
-      throw new ReceiveError(`refused file name ${JSON.stringify(args.name)}: only letters, digits and . _ ~ + - are allowed, and it must not start with _ or .`, 'bad-name');
+      throw err;
     }
     let site: { id: number; code: string };
     try {
@@ -132,10 +154,12 @@ export function createSpool(opts: SpoolOptions) {
    * spool): fsyncs it, hashes it and moves it into the spool without copying.
    */
   async function receiveLocalFile(args: { file: string; name: string; channel: Channel; site?: string; cluster?: string }): Promise<ReceiveResult> {
-    const name = path.basename(args.name);
-    if (!SAFE_NAME.test(name) || name !== args.name.replace(/^.*[\\/]/, '')) {
+    let name: string;
+    try {
+      name = checkFileName(args.name, args.channel);
+    } catch (err) {
       await rm(args.file, { force: true });
-      throw new ReceiveError(`refused file name ${JSON.stringify(args.name)}: only letters, digits and . _ ~ + - are allowed, and it must not start with _ or .`, 'bad-name');
+      throw err;
     }
     let site: { id: number; code: string };
     try {
@@ -144,6 +168,11 @@ export function createSpool(opts: SpoolOptions) {
       await rm(args.file, { force: true });
       throw err;
     }
+    // The size first: a client writing at a huge offset makes a sparse file not worth hashing.
+    if ((await stat(args.file)).size > opts.maxFileBytes) {
+      await rm(args.file, { force: true });
+      throw new ReceiveError(`${name} is larger than the limit of ${opts.maxFileBytes} bytes`, 'too-large');
+    }
     const fh = await open(args.file, 'r+');
     try {
       await fh.sync();
@@ -151,10 +180,6 @@ export function createSpool(opts: SpoolOptions) {
       await fh.close();
     }
     const { sha256, size } = await hashFile(args.file);
-    if (size > opts.maxFileBytes) {
-      await rm(args.file, { force: true });
-      throw new ReceiveError(`${name} is larger than the limit of ${opts.maxFileBytes} bytes`, 'too-large');
-    }
     return register({ tmp: args.file, name, sha256, size, site, channel: args.channel });
   }
 
@@ -243,7 +268,7 @@ export function createSpool(opts: SpoolOptions) {
     return recovered;
   }
 
-  return { root, receive, receiveLocalFile, stagingPath, recover, siteDir, abs, rel };
+  return { root, maxFileBytes: opts.maxFileBytes, receive, receiveLocalFile, stagingPath, recover, siteDir, abs, rel };
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -126,6 +126,7 @@ test('FTP: a bad name or an unknown cluster makes the STOR fail with the message
   const s = await setup(t);
   const client = await s.connect();
   await assert.rejects(client.uploadFrom(Readable.from([cdr]), '/cdr/bad$name'), (err: Error) => /550.*refused file name/.test(err.message));
+  await assert.rejects(client.uploadFrom(Readable.from([cdr]), '/cdr/hostname'), (err: Error) => /550.*not a CUCM CDR\/CMR file name/.test(err.message));
   await assert.rejects(
     client.uploadFrom(Readable.from([cdr]), '/cdr/cdr_otherCluster_02_202504181632_101'),
     (err: Error) => /550.*from cluster otherCluster, but this login is for cluster cucmOHSUtest/.test(err.message),

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { mkdirSync, renameSync } from 'node:fs';
 import { cliEnv, runCli, startCli } from '../support/cli.js';
+import { freePort } from '../support/ports.js';
 import { SHARED_FIXTURES } from '../support/pipeline.js';
 import { tempDir } from '../support/test-db.js';
 
@@ -86,6 +88,84 @@ describe('crash safety', () => {
       const strip = (s: string) => (JSON.parse(s) as Array<Record<string, unknown>>).map(({ id: _id, ...rest }) => rest);
       assert.deepEqual(strip(discB.stdout), strip(discA.stdout));
       assert.equal(strip(discA.stdout).length, ROWS / 50);
+    } finally {
+      t.remove();
+    }
+  });
+
+  it('kill -9 of the server while it mines a dropped file, then a restart, loses and doubles nothing', { timeout: 240_000 }, async () => {
+    const t = tempDir();
+    try {
+      const file = path.join(t.dir, 'cdr_cucmOHSUtest_02_202504181700_501');
+      await writeBigFile(file);
+      const reference = cliEnv({ TOLLGATE_DATA_DIR: path.join(t.dir, 'ref'), TOLLGATE_BATCH_SIZE: '500' });
+      const refSetup = await runCli(['import', '--site', 'HQ', '--auto-acquire', '--json', path.join(SHARED_FIXTURES, 'cdr_cucmOHSUtest_02_202504181632_101')], reference);
+      assert.equal(refSetup.code, 0);
+      const ref = await runCli(['import', '--site', 'HQ', '--auto-acquire', '--json', file], reference);
+      assert.equal(ref.code, 0, ref.stderr);
+
+      const dataDir = path.join(t.dir, 'srv');
+      const watch = path.join(t.dir, 'drop');
+      mkdirSync(path.join(watch, 'HQ'), { recursive: true });
+      const env = cliEnv({
+        TOLLGATE_DATA_DIR: dataDir, TOLLGATE_BATCH_SIZE: '500', TOLLGATE_WATCH_DIR: watch, TOLLGATE_WATCH_INTERVAL_MS: '100',
+        TOLLGATE_FTP_PORT: '0', TOLLGATE_SFTP_PORT: '0', TOLLGATE_HTTP_HOST: '127.0.0.1', TOLLGATE_HTTP_PORT: String(await freePort()),
+      });
+      // the site exists (with automatic acquisition) before the server takes the file
+      const setup = await runCli(['import', '--site', 'HQ', '--auto-acquire', '--json', path.join(SHARED_FIXTURES, 'cdr_cucmOHSUtest_02_202504181632_101')], env);
+      assert.equal(setup.code, 0, setup.stderr);
+
+      const db = path.join(dataDir, 'tollgate.db');
+      const bigProgress = () => {
+        try {
+          const h = new Database(db, { readonly: true, fileMustExist: true });
+          try {
+            const r = h.prepare("select checkpoint_line as n from cdr_files where name = 'cdr_cucmOHSUtest_02_202504181700_501'").get() as { n: number } | undefined;
+            return r?.n ?? 0;
+          } finally {
+            h.close();
+          }
+        } catch {
+          return 0;
+        }
+      };
+      const server = startCli(['serve'], env);
+      const exited = once(server, 'exit');
+      renameSync(file, path.join(watch, 'HQ', path.basename(file)));
+      const deadline = Date.now() + 120_000;
+      while (bigProgress() < ROWS * 0.3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      const at = bigProgress();
+      server.kill('SIGKILL');
+      await exited;
+      assert.ok(at > 0 && at < ROWS, `killed at line ${at}`);
+
+      const again = startCli(['serve'], env);
+      const againExited = once(again, 'exit');
+      while (Date.now() < deadline) {
+        const h = new Database(db, { readonly: true, fileMustExist: true });
+        const r = h.prepare("select status from cdr_files where name = 'cdr_cucmOHSUtest_02_202504181700_501'").get() as { status: string } | undefined;
+        h.close();
+        if (r?.status === 'done') break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      again.kill('SIGTERM');
+      const [code] = await againExited;
+      assert.equal(code, 0, 'graceful stop on SIGTERM');
+
+      const a = await runCli(['calls', '--format', 'csv'], reference);
+      const b = await runCli(['calls', '--format', 'csv'], env);
+      assert.equal(b.stdout.split('\n').length, a.stdout.split('\n').length);
+      if (b.stdout !== a.stdout) {
+        const al = a.stdout.split('\n');
+        const bl = b.stdout.split('\n');
+        const i = al.findIndex((l, k) => l !== bl[k]);
+        assert.fail(`the calls differ from the uninterrupted run at line ${i}:\n${al[i]}\n${bl[i]}`);
+      }
+      const st = JSON.parse((await runCli(['status', '--json'], env)).stdout);
+      const stRef = JSON.parse((await runCli(['status', '--json'], reference)).stdout);
+      assert.equal(st.sites[0].stored, stRef.sites[0].stored);
+      assert.deepEqual(st.sites[0].discarded, stRef.sites[0].discarded);
+      assert.equal(st.sites[0].rows, stRef.sites[0].rows);
     } finally {
       t.remove();
     }

@@ -1,3 +1,4 @@
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -255,6 +256,23 @@ function ftpSrvLog(log: Logger): BunyanLike {
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 
 /**
+ * The IPv4 address of this host a client most likely reached: loopback for local clients, else
+ * the interface whose subnet holds the client, else the first external interface.
+ */
+export function localAddressFor(clientIp: string): string {
+  const ip = clientIp.replace(/^::ffff:/, '');
+  if (ip === '127.0.0.1' || ip === '::1' || ip.startsWith('127.')) return '127.0.0.1';
+  const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + Number(o), 0) >>> 0;
+  const v4 = Object.values(networkInterfaces()).flat().filter((i): i is NetworkInterfaceInfo => !!i && i.family === 'IPv4' && !i.internal);
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+    const c = toInt(ip);
+    const same = v4.find((i) => ((toInt(i.address) ^ c) & toInt(i.netmask)) === 0);
+    if (same) return same.address;
+  }
+  return v4[0]?.address ?? '127.0.0.1';
+}
+
+/**
  * Starts the embedded FTP server on `host:port` (port 0: any free port; the real one is returned).
  * Logins are checked against `users`; uploads go into `spool`. `close()` drops unfinished uploads,
  * waits for the spool operations in flight, then stops the server.
@@ -265,11 +283,15 @@ export async function startFtpReceiver(opts: {
 }): Promise<{ port: number; close(): Promise<void> }> {
   const { log, spool } = opts;
   const wildcard = opts.host === '0.0.0.0' || opts.host === '::';
-  const pasvHost = opts.pasvUrl ? opts.pasvUrl.replace(/^[a-z]+:\/\//i, '').replace(/[:/].*$/, '') : wildcard ? '127.0.0.1' : opts.host;
+  const fixed = opts.pasvUrl ? opts.pasvUrl.replace(/^[a-z]+:\/\//i, '').replace(/[:/].*$/, '') : wildcard ? undefined : opts.host;
+  // Without a configured address, announce the local address facing the client (not 127.0.0.1,
+  // which a remote CUCM cannot reach).
+  const pasvHost = fixed ?? ((clientIp: string) => localAddressFor(clientIp));
   const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const srv = new FtpSrv({
-    url: `ftp://${urlHost}:${opts.port}`, pasv_url: pasvHost, pasv_min: opts.pasvMin, pasv_max: opts.pasvMax,
+    // ftp-srv takes a function of the client's address too; its typings only list a string.
+    url: `ftp://${urlHost}:${opts.port}`, pasv_url: pasvHost as unknown as string, pasv_min: opts.pasvMin, pasv_max: opts.pasvMax,
     anonymous: false, greeting: 'tollgate CDR receiver', log: ftpSrvLog(log),
   });
   // ftp-srv installs signal handlers that call process.exit(): shutdown is the server's job.
@@ -309,7 +331,7 @@ export async function startFtpReceiver(opts: {
 
   await srv.listen();
   const port = ((srv as unknown as { server: NetServer }).server.address() as AddressInfo).port;
-  log.info({ host: opts.host, port, pasv: `${pasvHost}:${opts.pasvMin}-${opts.pasvMax}` }, 'FTP receiver listening');
+  log.info({ host: opts.host, port, pasv: `${fixed ?? 'address facing the client'}:${opts.pasvMin}-${opts.pasvMax}` }, 'FTP receiver listening');
   return {
     port,
     close() {

@@ -90,6 +90,13 @@ export function seedFrom(text: string): number {
  */
 export function cucmIpInt(dotted: string): number {
   if (dotted === '') return 0;
-  const [a = 0, b = 0, c = 0, d = 0] = dotted.split('.').map(Number);
-  return (a | (b << 8) | (c << 16) | (d << 24)) | 0;
+  let n = ipCache.get(dotted);
+  if (n === undefined) {
+    const [a = 0, b = 0, c = 0, d = 0] = dotted.split('.').map(Number);
+    n = (a | (b << 8) | (c << 16) | (d << 24)) | 0;
+    if (ipCache.size < 100_000) ipCache.set(dotted, n);
+  }
+  return n;
 }
+
+const ipCache = new Map<string, number>();

@@ -188,6 +188,15 @@ export function classifyCdr(row: CdrRow, ctx: SiteContext): Classified {
     });
   }
   if (origTrunk && !destTrunk) {
+    if (BRIDGE.test(called)) {
+      // An outside party's leg into a conference bridge: it belongs to the conference controller.
+      const controller = /(?:^|;)ConfControllerDn=([^;]*)/.exec(row.comment)?.[1] ?? '';
+      if (controller === '') return discardOnly('unknown-call-type', `conference leg ${calling} -> ${called} without a controller in the comment`);
+      return single(ctx, base, {
+        direction: 'incoming', line: controller, partition: '', device: '', remoteNumber: calling,
+        dialedNumber: row.originalCalled, gateway: row.origDevice, destinationType: 'incoming',
+      });
+    }
     return single(ctx, base, {
       direction: 'incoming', line: called, partition: row.finalCalledPartition, device: row.destDevice,
       remoteNumber: calling, dialedNumber: row.originalCalled, gateway: row.origDevice, destinationType: 'incoming',

@@ -22,7 +22,8 @@ export interface SiteContextData {
 /** Loads the site's gateways and users (one set of queries per file). */
 export async function loadSiteContextData(options: { db: DbOrTx; site: Site }): Promise<SiteContextData> {
   const { db, site } = options;
-  const [gateways, users] = await Promise.all([listGateways({ db, siteId: site.id }), listUsersForSite({ db, siteId: site.id })]);
+  const gateways = await listGateways({ db, siteId: site.id });
+  const users = await listUsersForSite({ db, siteId: site.id });
   return {
     site: { id: site.id, driver: site.driver, importInternal: site.importInternal, autoAcquire: site.autoAcquire, accessCodes: site.accessCodes },
     gateways: gateways.map((g) => ({ name: g.name, match: g.match })),

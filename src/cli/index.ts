@@ -18,6 +18,12 @@ import { printTable } from './print.js';
 
 class UsageError extends Error {}
 
+// `tollgate calls | head`: a reader that goes away is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 function config(): Config {
   return loadConfig();
 }

@@ -34,7 +34,8 @@ export function openDb(url: string): Db {
             conn.pragma('synchronous = NORMAL');
             conn.pragma('foreign_keys = ON');
             conn.pragma('busy_timeout = 10000');
-            conn.pragma('cache_size = -65536');
+            // 16 MiB: the calls index grows nearly in order, so its hot pages are few.
+            conn.pragma('cache_size = -16384');
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

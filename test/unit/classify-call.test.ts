@@ -135,6 +135,13 @@ describe('classifyCdr rules', () => {
     assert.equal(c.redirected, true);
     assert.equal(c.remoteNumber, '15551234567');
   });
+  it("an outside party's leg into a conference bridge goes to the conference controller", () => {
+    const leg = { ...row, origDevice: 'SIP-Carrier-A', callingPartition: '', callingNumber: '14155550123', finalCalled: 'b0019901001', destDevice: 'CFB_2', comment: 'ConfControllerDn=5033466594;ConfControllerDeviceName=SEPCC7F750586B7', joinOnBehalfOf: 4 };
+    const c = classifyCdr(leg, ctx({ lines: { '5033466594': u(5) } })).calls[0]!;
+    assert.deepEqual([c.direction, c.extension, c.userId, c.conference, c.remoteNumber], ['incoming', '5033466594', 5, true, '14155550123']);
+    const orphan = classifyCdr({ ...leg, comment: '' }, ctx());
+    assert.equal(orphan.discards[0]!.reason, 'unknown-call-type');
+  });
   it('account code: client matter code first, then the FAC description', () => {
     assert.equal(classifyCdr({ ...row, clientMatterCode: '11111', authCodeDescription: 'Legal1' }, ctx({ autoAcquire: true })).calls[0]!.accountCode, '11111');
     assert.equal(classifyCdr({ ...row, authCodeDescription: 'Legal1' }, ctx({ autoAcquire: true })).calls[0]!.accountCode, 'Legal1');

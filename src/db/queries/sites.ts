@@ -38,11 +38,10 @@ function toSite(row: DbSiteRow, clusterIds: string[], accessCodes: string[]): Si
 /** Every site with its cluster ids and access codes, ordered by code. */
 export async function listSites(options: { db: DbOrTx }): Promise<Site[]> {
   const { db } = options;
-  const [rows, clusters, codes] = await Promise.all([
-    db<DbSiteRow>('sites').orderBy('code'),
-    db('site_clusters').select('cluster_id', 'site_id').orderBy('cluster_id'),
-    db('access_codes').select('code', 'site_id').orderBy('code'),
-  ]);
+  // One after another: `db` may be a transaction, which runs one query at a time.
+  const rows = await db<DbSiteRow>('sites').orderBy('code');
+  const clusters = await db('site_clusters').select('cluster_id', 'site_id').orderBy('cluster_id');
+  const codes = await db('access_codes').select('code', 'site_id').orderBy('code');
   return rows.map((r) =>
     toSite(
       r,

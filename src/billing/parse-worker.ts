@@ -3,9 +3,8 @@ import { FileError, parseCdrFile } from './parse-file.js';
 import { buildSiteContext, type SiteContextData } from './site-context.js';
 
 /**
- * Worker thread that parses one large CDR file while the miner's thread commits: it sends a
- * batch, goes on parsing the next, and waits for the previous batch's acknowledgement before it
- * sends again (at most one batch waits in the queue).
+ * Worker thread that parses one large CDR file while the miner's thread commits: it sends each
+ * batch as one JSON text and goes on parsing; at most two batches are on their way at a time.
  */
 
 export interface ParseJob {
@@ -28,15 +27,25 @@ export type ToWorker = { type: 'ack'; proceed: boolean };
 
 const port = parentPort!;
 const job = workerData as ParseJob;
-let waiting: ((proceed: boolean) => void) | undefined;
-let acked: Promise<boolean> | undefined;
+/** Batches sent and not yet committed. Two: one being committed, one waiting, while a third is parsed. */
+const MAX_IN_FLIGHT = 2;
+let inFlight = 0;
+let proceed = true;
+let wake: (() => void) | undefined;
 
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'ack') waiting?.(m.proceed);
+  if (m.type !== 'ack') return;
+  inFlight--;
+  if (!m.proceed) proceed = false;
+  wake?.();
 });
 
 function post(m: FromWorker): void {
   port.postMessage(m);
+}
+
+async function drain(limit: number): Promise<void> {
+  while (inFlight > limit) await new Promise<void>((resolve) => (wake = resolve));
 }
 
 try {
@@ -44,13 +53,14 @@ try {
     path: job.path, start: job.start, batchSize: job.batchSize, ctx: buildSiteContext(job.ctxData),
     siteId: job.siteId, fileId: job.fileId, clusterId: job.clusterId, now: job.now,
     async onBatch(batch) {
-      if (acked && !(await acked)) return false;
-      acked = new Promise<boolean>((resolve) => (waiting = resolve));
+      await drain(MAX_IN_FLIGHT - 1);
+      if (!proceed) return false;
+      inFlight++;
       post({ type: 'batch', json: JSON.stringify(batch) });
       return true;
     },
   });
-  const proceed = acked ? await acked : true;
+  await drain(0);
   post({ type: 'done', headerSeen: result.headerSeen, layout: result.layout, stopped: result.stopped || !proceed });
 } catch (err) {
   post({ type: 'error', message: (err as Error).message, kind: err instanceof FileError ? err.kind : 'internal' });

@@ -15,15 +15,6 @@ const port = z.coerce
   .min(0, 'must be 0 (off) or a port number')
   .max(65535, 'must be at most 65535');
 
-const bool = z.preprocess((v) => {
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-    if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
-  }
-  return v;
-}, z.boolean({ error: 'must be true or false' }));
-
 /** A receiver login: CUCM's "Billing Application Server" user. Bound to a site or to a cluster id. */
 const receiverUser = z
   .object({

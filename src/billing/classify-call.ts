@@ -1,3 +1,4 @@
+import { CAUSE, ON_BEHALF_OF, REDIRECT_REASON } from './cucm-codes.js';
 import type { CdrRow } from './parse-cdr.js';
 
 /**
@@ -86,13 +87,9 @@ export interface Classified {
   discards: DiscardDraft[];
 }
 
-const TRANSFER = 10;
-const CONFERENCE = 4;
-const RECORDING = 27;
-const MONITORING = 28;
-const CALL_SPLIT = 393216;
-const REDIRECT_RECORDING = 354;
-const REDIRECT_MONITORING = 370;
+const { TRANSFER, CONFERENCE, RECORDING, MONITORING } = ON_BEHALF_OF;
+const { CALL_SPLIT } = CAUSE;
+const { RECORDING: REDIRECT_RECORDING, MONITORING: REDIRECT_MONITORING } = REDIRECT_REASON;
 
 const BRIDGE = /^b\d+$/i;
 /** Device names of phones and soft clients: SEP (desk phone), CSF/BOT/TCT/TAB (Jabber), ATA, CIPC… */

@@ -1,4 +1,5 @@
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { pathExists } from '../fs-utils.js';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -67,7 +68,7 @@ export function createMiner(o: MinerOptions) {
     const doneDir = o.spool.siteDir(site.code, 'done');
     const target = path.join(doneDir, path.basename(current));
     // A crash after the move to done/ and before the status update leaves the file there.
-    const source = (await exists(current)) ? current : (await exists(target)) ? target : undefined;
+    const source = (await pathExists(current)) ? current : (await pathExists(target)) ? target : undefined;
     if (!source) {
       await finishFile({ db: o.db, id: file.id, status: 'failed', spoolPath: file.spool_path, finishedAt: now(), error: 'the spooled file is missing' });
       flog.error('spooled file is missing; marked failed');
@@ -192,14 +193,5 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
   }
 }

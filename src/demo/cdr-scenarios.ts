@@ -1,3 +1,4 @@
+import { CAUSE, ON_BEHALF_OF, REDIRECT_REASON } from '../billing/cucm-codes.js';
 import { leg, media, phone, talkTime, trunk, twoPhones, type CallContext } from './cdr-calls.js';
 import { F, type CdrRecord } from './cdr-record.js';
 import type { DialledNumber } from './dial-plan.js';
@@ -24,17 +25,9 @@ export const DEFAULT_MIX: Readonly<CallMix> = {
   outgoing: 45, incoming: 30, internal: 15, unanswered: 5, transfer: 1.5, forward: 2, conference: 0.5, recording: 1,
 };
 
-const NORMAL = 16;
-const BUSY = 17;
-const UNALLOCATED = 1;
-const SPLIT = 393216;
-const TRANSFER = 10;
-const CONFERENCE = 4;
-const FORWARD = 5;
-const RECORDING = 27;
-const CFA = 15;
-const CFNA = 2;
-const REDIRECT_RECORDING = 354;
+const { NORMAL, BUSY, UNALLOCATED, CALL_SPLIT: SPLIT } = CAUSE;
+const { TRANSFER, CONFERENCE, FORWARD, RECORDING } = ON_BEHALF_OF;
+const { CFA, CFNA, RECORDING: REDIRECT_RECORDING } = REDIRECT_REASON;
 
 const CMC = ['1001', '1002', '2040', '3150', '4711', '52001'];
 const FAC = [{ d: 'Legal1', l: 1 }, { d: 'Sales-Intl', l: 2 }, { d: 'Exec', l: 3 }];

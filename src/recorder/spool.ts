@@ -6,6 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { parseCdrFileName } from '../billing/parse-cdr.js';
+import { fsyncDir, pathExists } from '../fs-utils.js';
 import type { Db } from '../db/knex.js';
 import { findFileBySha, findFileBySpoolPath, insertFile } from '../db/queries/cdr-files.js';
 import { findSiteByCode, findSiteIdByCluster, listSites } from '../db/queries/sites.js';
@@ -202,7 +203,7 @@ export function createSpool(opts: SpoolOptions) {
     const dir = siteDir(site.code, box);
     await mkdir(dir, { recursive: true });
     let target = path.join(dir, name);
-    if (await exists(target)) target = path.join(dir, `${name}~${sha256.slice(0, 12)}`);
+    if (await pathExists(target)) target = path.join(dir, `${name}~${sha256.slice(0, 12)}`);
     try {
       await rename(tmp, target);
       await fsyncDir(dir);
@@ -271,24 +272,6 @@ export function createSpool(opts: SpoolOptions) {
   return { root, maxFileBytes: opts.maxFileBytes, receive, receiveLocalFile, stagingPath, recover, siteDir, abs, rel };
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
@@ -299,4 +282,3 @@ export async function hashFile(file: string): Promise<{ sha256: string; size: nu
   return { sha256: hash.digest('hex'), size };
 }
 
-export { fsyncDir };

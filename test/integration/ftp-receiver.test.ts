@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
@@ -13,6 +11,7 @@ import { startFtpReceiver } from '../../src/recorder/ftp-receiver.js';
 import { createSpool } from '../../src/recorder/spool.js';
 import { testLog } from '../support/logger.js';
 import { createTestDb, tempDir } from '../support/test-db.js';
+import { tinyDisk } from '../support/tmpfs.js';
 
 const FIXTURES = '/work/shared/fixtures/cucm';
 const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
@@ -186,18 +185,8 @@ test('FTP: upload under a temporary name, then rename; DELE is a no-op; RETR is 
 });
 
 test('FTP: a full disk makes the upload fail and records nothing', async (t) => {
-  const mnt = mkdtempSync(path.join(tmpdir(), 'tollgate-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
-  } catch {
-    rmSync(mnt, { recursive: true, force: true });
-    t.skip('cannot mount a tmpfs here (needs root): disk-full test skipped');
-    return;
-  }
-  t.after(() => {
-    execFileSync('umount', ['-l', mnt]); // lazy: the receiver may still hold it until its own cleanup
-    rmSync(mnt, { recursive: true, force: true });
-  });
+  const mnt = tinyDisk(t);
+  if (!mnt) return;
   const s = await setup(t, { dataDir: mnt, maxFileBytes: 10 * 1024 * 1024 });
   const client = await s.connect();
   const big = Buffer.alloc(2 * 1024 * 1024, 'y');

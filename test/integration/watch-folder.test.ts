@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +10,7 @@ import { createSpool } from '../../src/recorder/spool.js';
 import { startWatchFolder } from '../../src/recorder/watch-folder.js';
 import { testLog } from '../support/logger.js';
 import { createTestDb, tempDir } from '../support/test-db.js';
+import { tinyDisk } from '../support/tmpfs.js';
 
 const FIXTURES = '/work/shared/fixtures/cucm';
 const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
@@ -145,18 +144,8 @@ test('watch folder: nothing is taken after close()', async (t) => {
 });
 
 test('watch folder: on a full disk the file stays in place (not rejected) to be retried later', async (t) => {
-  const mnt = mkdtempSync(path.join(tmpdir(), 'tollgate-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
-  } catch {
-    rmSync(mnt, { recursive: true, force: true });
-    t.skip('cannot mount a tmpfs here (needs root): disk-full test skipped');
-    return;
-  }
-  t.after(() => {
-    execFileSync('umount', ['-l', mnt]); // lazy: the receiver may still hold it until its own cleanup
-    rmSync(mnt, { recursive: true, force: true });
-  });
+  const mnt = tinyDisk(t);
+  if (!mnt) return;
   const s = await setup(t, { dataDir: mnt, maxFileBytes: 10 * 1024 * 1024 });
   const name = 'cdr_cucmOHSUtest_02_202504181700_103';
   writeFileSync(path.join(s.dir, name), Buffer.alloc(2 * 1024 * 1024, 'y'));

@@ -6,7 +6,8 @@ import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
-import { CALL_USER_ID, CALL_WIDTH, type DbCdrFileRow } from '../db/tables.js';
+import type { DbCdrFileRow } from '../db/tables.js';
+import { fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
 import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
 import type { FromWorker, ParseJob, ToWorker } from './parse-worker.js';
 import { buildSiteContext, type SiteContextData } from './site-context.js';
@@ -68,7 +69,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
   /** Anonymous users made by automatic acquisition in committed batches of this file. */
   const acquired = new Map<string, number>();
 
-  async function commit(batch: ParsedBatch): Promise<void> {
+  async function commit(batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch): Promise<void> {
     if (batch.layout) result.layout = batch.layout;
     if (batch.rows === 0 && batch.lastLine <= file.checkpoint_line && batch.header === null) return;
     const created = new Map<string, number>();
@@ -81,28 +82,23 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
           id = await ensureAnonymousUser({ db: tx, siteId: site.id, siteCode: site.code, partition: a.partition, line: a.line, now: o.now() });
           created.set(key, id);
         }
-        batch.calls[a.index * CALL_WIDTH + CALL_USER_ID] = id;
+        setUserId(calls, a.index, id);
       }
-      const n = await insertCalls({ db: tx, values: batch.calls });
+      const n = await insertCalls({ db: tx, calls });
       await insertDiscarded({ db: tx, rows: batch.discards });
       await checkpointFile({
         db: tx, id: file.id, line: batch.lastLine, rows: batch.rows, stored: n,
-        duplicates: batch.calls.length / CALL_WIDTH - n, discarded: batch.discardedRows, layout: result.layout, leaseUntil: o.leaseUntil(),
+        duplicates: calls.count - n, discarded: batch.discardedRows, layout: result.layout, leaseUntil: o.leaseUntil(),
       });
       return n;
     });
     for (const [k, v] of created) acquired.set(k, v);
     result.rows += batch.rows;
     result.stored += stored;
-    result.duplicates += batch.calls.length / CALL_WIDTH - stored;
+    result.duplicates += calls.count - stored;
     result.discarded += batch.discardedRows;
     if (stored > 0 && o.onBatch) {
-      const users = new Set<number>();
-      for (let i = CALL_USER_ID; i < batch.calls.length; i += CALL_WIDTH) {
-        const id = batch.calls[i];
-        if (typeof id === 'number') users.add(id);
-      }
-      o.onBatch({ siteId: site.id, fileId: file.id, stored, users });
+      o.onBatch({ siteId: site.id, fileId: file.id, stored, users: userIdsOf(calls) });
     }
   }
 
@@ -130,12 +126,14 @@ interface Parsed {
   headerSeen: boolean;
 }
 
-async function parseHere(job: ParseJob, commit: (b: ParsedBatch) => Promise<void>, shouldStop?: () => boolean): Promise<Parsed> {
+type Commit = (batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch) => Promise<void>;
+
+async function parseHere(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
   const r = await parseCdrFile({
     ...job,
     ctx: buildSiteContext(job.ctxData),
     onBatch: async (batch) => {
-      await commit(batch);
+      await commit(batch, batch.calls.build());
       return !shouldStop?.();
     },
   });
@@ -144,7 +142,7 @@ async function parseHere(job: ParseJob, commit: (b: ParsedBatch) => Promise<void
 
 const WORKER_URL = new URL('./parse-worker.boot.mjs', import.meta.url);
 
-function parseInWorker(job: ParseJob, commit: (b: ParsedBatch) => Promise<void>, shouldStop?: () => boolean): Promise<Parsed> {
+function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
   return new Promise<Parsed>((resolve, reject) => {
     const worker = new Worker(WORKER_URL, { workerData: job });
     let settled = false;
@@ -160,7 +158,7 @@ function parseInWorker(job: ParseJob, commit: (b: ParsedBatch) => Promise<void>,
       if (m.type === 'batch') {
         chain = chain.then(async () => {
           if (settled) return;
-          await commit(JSON.parse(m.json) as ParsedBatch);
+          await commit(JSON.parse(m.json) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls));
           worker.postMessage({ type: 'ack', proceed: !shouldStop?.() } satisfies ToWorker);
         }).catch((err: Error) => finish(err));
       } else if (m.type === 'done') {

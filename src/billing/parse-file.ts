@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { CALL_WIDTH, type DbCallRow, type DbDiscardedRow } from '../db/tables.js';
+import { CallBatchBuilder } from '../db/call-batch.js';
+import type { DbCallRow, DbDiscardedRow } from '../db/tables.js';
 import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason, type SiteContext } from './classify-call.js';
 import { KEPT_CHARS, readLines } from './line-reader.js';
 import {
@@ -21,8 +22,8 @@ export class FileError extends Error {
 }
 
 export interface ParsedBatch {
-  /** The calls, flat: `CALL_WIDTH` values each in `CALL_COLUMNS` order (see `flattenCalls`). */
-  calls: unknown[];
+  /** The calls, in the insert format (see src/db/call-batch.ts). */
+  calls: CallBatchBuilder;
   /** Call indexes whose user automatic acquisition must create (or find) first. */
   acquire: Array<{ index: number; partition: string; line: string }>;
   discards: DbDiscardedRow[];
@@ -68,7 +69,7 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
   let b = fresh(start);
 
   function fresh(lastLine: number): ParsedBatch {
-    return { calls: [], acquire: [], discards: [], lastLine, rows: 0, discardedRows: 0, layout, header: null };
+    return { calls: new CallBatchBuilder(), acquire: [], discards: [], lastLine, rows: 0, discardedRows: 0, layout, header: null };
   }
 
   function discard(line: number, party: 0 | 1, reason: DiscardReason, detail: string, raw: string, row?: CdrRow, ext = ''): void {
@@ -148,11 +149,12 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
       discard(n, d.party, d.reason, `${DISCARD_TEXT[d.reason]}: ${d.detail}`, text, row, d.extension);
     }
     if (classified.calls.length === 0) b.discardedRows++;
+    if (classified.calls.length > 0 && (text.includes('\u001f') || text.includes('\u001e'))) b.calls.markUnusualText();
     for (const c of classified.calls) {
       if (c.userId === null && c.direction !== 'tandem' && ctx.autoAcquire) {
-        b.acquire.push({ index: b.calls.length / CALL_WIDTH, partition: c.partition, line: c.line });
+        b.acquire.push({ index: b.calls.count, partition: c.partition, line: c.line });
       }
-      pushCall(b.calls, row, c, o.siteId, o.fileId, n, o.clusterId);
+      addCall(b.calls, row, c, o.siteId, o.fileId, n, o.clusterId);
     }
   }
 
@@ -198,14 +200,38 @@ function firstInvalidField(row: CdrRow): string | undefined {
   return undefined;
 }
 
-/** Appends a call's values in `CALL_COLUMNS` order (the order is checked by a unit test). */
-export function pushCall(out: unknown[], row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): void {
-  out.push(
-    siteId, row.clusterId || fallbackCluster, row.gcidCm * 16777216 + row.gcidCall, row.pkid, c.party, c.direction, c.answered,
-    c.startAt, c.ringS, c.durationS, c.extension, c.partition, c.userId, c.remoteNumber, c.dialedNumber, c.gateway,
-    c.destinationType, c.accountCode, row.origCause, row.destCause, row.lastRedirectDn, c.redirected, c.transferred,
-    c.conference, c.direction === 'outgoing' || c.direction === 'tandem' ? row.destLeg : row.origLeg, null, null, fileId, line,
-  );
+/** Appends a call to a batch, in NUM_COLUMNS then TEXT_COLUMNS order (checked by a unit test). */
+export function addCall(b: CallBatchBuilder, row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): void {
+  b.num(siteId);
+  b.num(row.gcidCm * 16777216 + row.gcidCall);
+  b.num(c.party);
+  b.num(c.answered);
+  b.num(c.startAt);
+  b.num(c.ringS);
+  b.num(c.durationS);
+  b.num(c.userId);
+  b.num(row.origCause);
+  b.num(row.destCause);
+  b.num(c.redirected);
+  b.num(c.transferred);
+  b.num(c.conference);
+  b.num(c.direction === 'outgoing' || c.direction === 'tandem' ? row.destLeg : row.origLeg);
+  b.num(null); // cost: set by rating
+  b.num(fileId);
+  b.num(line);
+  b.text(row.clusterId || fallbackCluster);
+  b.text(row.pkid);
+  b.text(c.direction);
+  b.text(c.extension);
+  b.text(c.partition);
+  b.text(c.remoteNumber);
+  b.text(c.dialedNumber);
+  b.text(c.gateway);
+  b.text(c.destinationType);
+  b.text(c.accountCode);
+  b.text(row.lastRedirectDn);
+  b.text(null); // currency: set by rating
+  b.end();
 }
 
 /** The stored form of one classified party of a CDR row (one hidden class for all rows). */

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CallBatchWire } from '../db/call-batch.js';
 import { FileError, parseCdrFile } from './parse-file.js';
 import { buildSiteContext, type SiteContextData } from './site-context.js';
 
@@ -19,7 +20,7 @@ export interface ParseJob {
 }
 
 export type FromWorker =
-  | { type: 'batch'; json: string }
+  | { type: 'batch'; json: string; calls: CallBatchWire }
   | { type: 'done'; headerSeen: boolean; layout: string | null; stopped: boolean }
   | { type: 'error'; message: string; kind: FileError['kind'] | 'internal' };
 
@@ -56,7 +57,8 @@ try {
       await drain(MAX_IN_FLIGHT - 1);
       if (!proceed) return false;
       inFlight++;
-      post({ type: 'batch', json: JSON.stringify(batch) });
+      const calls = batch.calls.wire();
+      port.postMessage({ type: 'batch', json: JSON.stringify({ ...batch, calls: null }), calls } satisfies FromWorker, [calls.nums.buffer as ArrayBuffer]);
       return true;
     },
   });

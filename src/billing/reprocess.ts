@@ -4,7 +4,8 @@ import { listDiscardedForReprocess, markDiscardedResolved, updateDiscardReason }
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { listSites, type Site } from '../db/queries/sites.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
-import { flattenCalls, type DbCallRow } from '../db/tables.js';
+import { batchOfRows } from '../db/call-batch.js';
+import type { DbCallRow } from '../db/tables.js';
 import type { LayoutName } from './cdr-layouts.js';
 import { LAYOUTS } from './cdr-layouts.js';
 import { classifyCdr, DISCARD_TEXT, type DiscardReason, type SiteContext } from './classify-call.js';
@@ -89,7 +90,7 @@ export async function reprocessDiscarded(options: {
         calls.push(callRow);
         resolved.push(d.id);
       }
-      result.stored += await insertCalls({ db: tx, values: flattenCalls(calls) });
+      result.stored += await insertCalls({ db: tx, calls: batchOfRows(calls) });
       await markDiscardedResolved({ db: tx, ids: resolved, at: now() });
     });
   }

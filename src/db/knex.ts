@@ -32,6 +32,9 @@ export function openDb(url: string): Db {
             // NORMAL is durable in WAL mode except for the last transactions before a power cut;
             // a process crash (kill -9) loses nothing that was committed.
             conn.pragma('synchronous = NORMAL');
+            // Checkpoint every 16 MiB of WAL instead of 4 MiB: the hot index pages are copied
+            // back to the database file a quarter as often during an import.
+            conn.pragma('wal_autocheckpoint = 4096');
             conn.pragma('foreign_keys = ON');
             conn.pragma('busy_timeout = 10000');
             // 16 MiB: the calls index grows nearly in order, so its hot pages are few.

@@ -130,15 +130,3 @@ export const CALL_COLUMNS = [
   'currency', 'cdr_file_id', 'cdr_line',
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;
 
-/** Width of a call in the flat value arrays the miner passes around (one entry per column). */
-export const CALL_WIDTH = CALL_COLUMNS.length;
-export const CALL_USER_ID = CALL_COLUMNS.indexOf('user_id');
-/** Positions of the boolean columns (SQLite stores them as 0/1). */
-export const CALL_BOOLEANS: readonly number[] = (['answered', 'redirected', 'transferred', 'conference'] as const).map((c) => CALL_COLUMNS.indexOf(c));
-
-/** Flattens call rows into one array, `CALL_COLUMNS` order, `CALL_WIDTH` values per call. */
-export function flattenCalls(rows: readonly DbCallRow[]): unknown[] {
-  const out: unknown[] = [];
-  for (const r of rows) for (const c of CALL_COLUMNS) out.push(r[c]);
-  return out;
-}

@@ -167,14 +167,38 @@ describe('helpers', () => {
   });
 });
 
-describe('stored call values', () => {
-  it('pushCall writes the columns in CALL_COLUMNS order (as toCallRow names them)', async () => {
-    const { pushCall, toCallRow } = await import('../../src/billing/parse-file.js');
-    const { flattenCalls } = await import('../../src/db/tables.js');
+describe('call batches (the insert format)', () => {
+  it('addCall writes every column of toCallRow, in BATCH_COLUMNS order; the wire form round-trips', async () => {
+    const { addCall, toCallRow } = await import('../../src/billing/parse-file.js');
+    const { BATCH_COLUMNS, CallBatchBuilder, copyCall, fromWire } = await import('../../src/db/call-batch.js');
+    const { CALL_COLUMNS } = await import('../../src/db/tables.js');
+    assert.deepEqual([...BATCH_COLUMNS].sort(), [...CALL_COLUMNS].sort());
     const row = d10.decode(S3[0]!);
     const call = classifyCdr(row, ctx({ lines: { '46710': u(1) } })).calls[0]!;
-    const flat: unknown[] = [];
-    pushCall(flat, row, call, 3, 4, 5, 'X');
-    assert.deepEqual(flat, flattenCalls([toCallRow(row, call, 3, 4, 5, 'X')]));
+    const odd = { ...row, lastRedirectDn: 'a\u001fb' };
+    const b = new CallBatchBuilder();
+    addCall(b, row, call, 3, 4, 5, 'X');
+    addCall(b, odd, { ...call, userId: null }, 3, 4, 6, 'X');
+    b.markUnusualText();
+    const expected = [toCallRow(row, call, 3, 4, 5, 'X'), toCallRow(odd, { ...call, userId: null }, 3, 4, 6, 'X')].map((r) =>
+      BATCH_COLUMNS.map((c) => {
+        const v = (r as unknown as Record<string, unknown>)[c];
+        return v === true ? 1 : v === false ? 0 : v;
+      }));
+    for (const batch of [b.build(), fromWire(b.wire())]) {
+      const got = [0, 1].map((i) => {
+        const out: unknown[] = [];
+        copyCall(batch, i, out, 0);
+        return out;
+      });
+      assert.deepEqual(got, expected);
+    }
+    const plain = new CallBatchBuilder();
+    addCall(plain, row, call, 3, 4, 5, 'X');
+    assert.equal(plain.wire().json, false);
+    const back: unknown[] = [];
+    copyCall(fromWire(plain.wire()), 0, back, 0);
+    assert.deepEqual(back, expected[0]);
+    assert.equal(fromWire(new CallBatchBuilder().wire()).count, 0);
   });
 });

@@ -90,9 +90,12 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['status', 'id']);
     t.index(['site_id', 'received_at']);
   });
+  // calls is the fact table (millions of rows a day): no foreign keys, whose per-row parent
+  // lookups cost ingest speed on every engine. Its ids are written only by the miner, from rows it
+  // has just read; deleting a site or user goes through code that handles its calls.
   await knex.schema.createTable('calls', (t) => {
     t.bigIncrements('id');
-    t.integer('site_id').notNullable().references('sites.id');
+    t.integer('site_id').notNullable();
     t.string('cluster_id', 50).notNullable();
     /** Global call id: callManagerId × 2^24 + callId (CUCM limits callId to 24 bits). */
     t.bigInteger('gcid').notNullable();
@@ -105,7 +108,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('duration_s').notNullable();
     t.string('extension', 101).notNullable();
     t.string('partition', 50).notNullable();
-    t.integer('user_id').nullable().references('users.id').onDelete('SET NULL');
+    t.integer('user_id').nullable();
     t.string('remote_number', 64).notNullable();
     t.string('dialed_number', 64).notNullable();
     t.string('gateway', 129).notNullable();

@@ -107,9 +107,24 @@ const IP_LITERAL = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f]*:[0-9a-f:]*$/i;
  */
 export function isTrunkDevice(ctx: SiteContext, device: string, emptyCallingPartition: boolean): boolean {
   if (device === '') return false;
-  if (ctx.gatewaysConfigured) return ctx.gatewayFor(device) !== undefined;
-  return guessTrunk(device, emptyCallingPartition);
+  let memo = trunkMemo.get(ctx);
+  if (!memo) {
+    memo = new Map();
+    trunkMemo.set(ctx, memo);
+  }
+  const key = emptyCallingPartition ? `${device}\u0000` : device;
+  let v = memo.get(key);
+  if (v === undefined) {
+    v = ctx.gatewaysConfigured ? ctx.gatewayFor(device) !== undefined : guessTrunk(device, emptyCallingPartition);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, v);
+  }
+  return v;
 }
+
+/** Device names repeat on every call: each site context remembers its answers (bounded). */
+const trunkMemo = new WeakMap<SiteContext, Map<string, boolean>>();
+const MEMO_LIMIT = 100_000;
 
 export function guessTrunk(device: string, emptyCallingPartition: boolean): boolean {
   if (device.includes('@') || IP_LITERAL.test(device)) return true;

@@ -5,6 +5,7 @@ import type { Db } from '../db/knex.js';
 import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
+import { relaxCommitDurability } from '../db/queries/relax-commit.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
 import type { DbCdrFileRow } from '../db/tables.js';
 import { fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
@@ -74,6 +75,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
     if (batch.rows === 0 && batch.lastLine <= file.checkpoint_line && batch.header === null) return;
     const created = new Map<string, number>();
     const stored = await o.db.transaction(async (tx) => {
+      await relaxCommitDurability({ db: tx });
       if (batch.header !== null && file.header === null) await setFileHeader({ db: tx, id: file.id, header: batch.header });
       for (const a of batch.acquire) {
         const key = `${a.partition}\u0000${a.line}`;

@@ -146,7 +146,8 @@ const WORKER_URL = new URL('./parse-worker.boot.mjs', import.meta.url);
 
 function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
   return new Promise<Parsed>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: job });
+    // A small young generation keeps the worker's memory low; its garbage is short-lived.
+    const worker = new Worker(WORKER_URL, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
     let settled = false;
     let chain = Promise.resolve();
     const finish = (err: Error | undefined, value?: Parsed) => {

@@ -109,21 +109,21 @@ export function isTrunkDevice(ctx: SiteContext, device: string, emptyCallingPart
   if (device === '') return false;
   let memo = trunkMemo.get(ctx);
   if (!memo) {
-    memo = new Map();
+    memo = [new Map(), new Map()];
     trunkMemo.set(ctx, memo);
   }
-  const key = emptyCallingPartition ? `${device}\u0000` : device;
-  let v = memo.get(key);
+  const m = memo[emptyCallingPartition ? 1 : 0];
+  let v = m.get(device);
   if (v === undefined) {
     v = ctx.gatewaysConfigured ? ctx.gatewayFor(device) !== undefined : guessTrunk(device, emptyCallingPartition);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, v);
+    if (m.size >= MEMO_LIMIT) m.clear();
+    m.set(device, v);
   }
   return v;
 }
 
 /** Device names repeat on every call: each site context remembers its answers (bounded). */
-const trunkMemo = new WeakMap<SiteContext, Map<string, boolean>>();
+const trunkMemo = new WeakMap<SiteContext, [Map<string, boolean>, Map<string, boolean>]>();
 const MEMO_LIMIT = 100_000;
 
 export function guessTrunk(device: string, emptyCallingPartition: boolean): boolean {

@@ -161,20 +161,28 @@ function scanLine(line: string, slots: Int16Array | undefined, out: string[]): n
     const slot = slots === undefined ? n : n < slots.length ? slots[n]! : -1;
     if (line.charCodeAt(i) === QUOTE) {
       let j = i + 1;
-      let value = '';
-      for (;;) {
-        const q = line.indexOf('"', j);
-        if (q === -1) throw new RowError(`unterminated quote in field ${n + 1}`);
-        if (line.charCodeAt(q + 1) === QUOTE) {
-          if (slot >= 0) value += line.slice(j, q + 1);
-          j = q + 2;
-          continue;
-        }
-        if (slot >= 0) value += line.slice(j, q);
+      let q = line.indexOf('"', j);
+      if (q === -1) throw new RowError(`unterminated quote in field ${n + 1}`);
+      if (line.charCodeAt(q + 1) !== QUOTE) {
+        // The usual case, no "" inside: one slice, no string concatenation (less garbage).
+        if (slot >= 0) out[slot] = line.slice(j, q);
         i = q + 1;
-        break;
+      } else {
+        let value = '';
+        for (;;) {
+          if (line.charCodeAt(q + 1) === QUOTE) {
+            if (slot >= 0) value += line.slice(j, q + 1);
+            j = q + 2;
+            q = line.indexOf('"', j);
+            if (q === -1) throw new RowError(`unterminated quote in field ${n + 1}`);
+            continue;
+          }
+          if (slot >= 0) value += line.slice(j, q);
+          i = q + 1;
+          break;
+        }
+        if (slot >= 0) out[slot] = value;
       }
-      if (slot >= 0) out[slot] = value;
       n++;
       // Cisco's own illustration of the header puts blanks around the commas: allow them.
       while (i < end && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;

@@ -10,6 +10,7 @@ import { FtpSrv, type FileSystem, type FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
 import type { ReceiverUser } from '../config.js';
 import { ReceiveError, type Spool } from './spool.js';
+import { pendingSet } from './pending.js';
 
 /**
  * The FTP receiver for CUCM's "Billing Application Server" push. Each login gets a virtual file
@@ -299,13 +300,7 @@ export async function startFtpReceiver(opts: {
     for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.removeListener(s, l);
   }
 
-  const pending = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    pending.add(p);
-    const drop = (): void => void pending.delete(p);
-    p.then(drop, drop);
-    return p;
-  };
+  const { pending, track } = pendingSet();
   const sessions = new Map<string, VirtualFs>();
   let closing: Promise<void> | undefined;
 

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ReceiverUser } from '../config.js';
 import { bindingOf, isTempUploadName, looksLikeUploadName, matchReceiverUser, type ReceiverBinding } from './ftp-receiver.js';
 import { ReceiveError, type Spool } from './spool.js';
+import { pendingSet } from './pending.js';
 
 /**
  * The SFTP receiver (CUCM 12+ only speaks SFTP with AES-CTR ciphers). A virtual file system like
@@ -275,13 +276,7 @@ export async function startSftpReceiver(opts: {
 }): Promise<{ port: number; close(): Promise<void> }> {
   const { log, spool } = opts;
   const hostKey = await loadHostKey(opts.hostKeyPath, log);
-  const pending = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    pending.add(p);
-    const drop = (): void => void pending.delete(p);
-    p.then(drop, drop);
-    return p;
-  };
+  const { pending, track } = pendingSet();
   const clients = new Map<Connection, Array<() => Promise<void>>>();
 
   const server = new Server(

@@ -13,6 +13,7 @@ import { createSpool } from '../../src/recorder/spool.js';
 import { testLog } from '../support/logger.js';
 import { createTestDb, tempDir } from '../support/test-db.js';
 import { tinyDisk } from '../support/tmpfs.js';
+import { HQ } from '../support/pipeline.js';
 
 const FIXTURES = '/work/shared/fixtures/cucm';
 const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
@@ -40,13 +41,7 @@ async function setup(t: TestContext, options: { maxFileBytes?: number; dataDir?:
     await tdb.close();
     tmp.remove();
   });
-  await upsertSite({
-    db: tdb.db, now: 1_700_000_000,
-    site: {
-      code: 'HQ', name: 'HQ', clusterIds: ['cucmOHSUtest'], country: 'US', timezone: 'America/Los_Angeles', currency: 'USD',
-      driver: 'cucm', importInternal: true, autoAcquire: false, areaCode: '503', accessCodes: ['9'],
-    },
-  });
+  await upsertSite({ db: tdb.db, now: 1_700_000_000, site: HQ });
   server = await start();
   async function connect(user = 'cucm', password = 'Cl*ster-pw', extra: Partial<SftpClient.ConnectOptions> = {}): Promise<SftpClient> {
     const quiet = () => undefined;

@@ -11,6 +11,7 @@ import { startWatchFolder } from '../../src/recorder/watch-folder.js';
 import { testLog } from '../support/logger.js';
 import { createTestDb, tempDir } from '../support/test-db.js';
 import { tinyDisk } from '../support/tmpfs.js';
+import { HQ } from '../support/pipeline.js';
 
 const FIXTURES = '/work/shared/fixtures/cucm';
 const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
@@ -32,13 +33,7 @@ async function setup(t: TestContext, options: { maxFileBytes?: number; dataDir?:
     await tdb.close();
     tmp.remove();
   });
-  await upsertSite({
-    db: tdb.db, now: 1_700_000_000,
-    site: {
-      code: 'HQ', name: 'HQ', clusterIds: ['cucmOHSUtest'], country: 'US', timezone: 'America/Los_Angeles', currency: 'USD',
-      driver: 'cucm', importInternal: true, autoAcquire: false, areaCode: '503', accessCodes: ['9'],
-    },
-  });
+  await upsertSite({ db: tdb.db, now: 1_700_000_000, site: HQ });
   const spool = createSpool({ dataDir, db: tdb.db, log: testLog, maxFileBytes: options.maxFileBytes ?? 1024 * 1024 });
   watcher = startWatchFolder({ dir, intervalMs: INTERVAL, spool, log: testLog });
   const rows = (): Promise<DbCdrFileRow[]> => tdb.db<DbCdrFileRow>('cdr_files').orderBy('id');

@@ -1,0 +1,16 @@
+/**
+ * Keeps the spool operations a receiver has started, so that `close()` can wait for them:
+ * `track(p)` returns `p` and remembers it until it settles.
+ */
+export function pendingSet(): { pending: Set<Promise<unknown>>; track<T>(p: Promise<T>): Promise<T> } {
+  const pending = new Set<Promise<unknown>>();
+  return {
+    pending,
+    track<T>(p: Promise<T>): Promise<T> {
+      pending.add(p);
+      const drop = (): void => void pending.delete(p);
+      p.then(drop, drop);
+      return p;
+    },
+  };
+}

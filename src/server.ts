@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { startFtpReceiver } from './recorder/ftp-receiver.js';
 import { startSftpReceiver } from './recorder/sftp-receiver.js';
+import type { Receiver } from './recorder/pending.js';
 import { startWatchFolder } from './recorder/watch-folder.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
@@ -34,9 +35,9 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
   if (recovered > 0) log.warn({ recovered }, 'recorded spooled files left by an interrupted receive');
 
   const receivers: Closable[] = [];
+  const network: Array<{ name: string; r: Receiver }> = [];
   let ftpPort: number | undefined;
   let sftpPort: number | undefined;
-  const receiverState: Record<string, string | undefined> = {};
   try {
     if (config.ftpPort !== 0) {
       const ftp = await startFtpReceiver({
@@ -44,8 +45,8 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
         users: config.receiverUsers, spool, log: log.child({ component: 'ftp' }),
       });
       receivers.push(ftp);
+      network.push({ name: 'ftp', r: ftp });
       ftpPort = ftp.port;
-      receiverState.ftp = undefined;
     }
     if (config.sftpPort !== 0) {
       await mkdir(config.dataDir, { recursive: true });
@@ -54,6 +55,7 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
         users: config.receiverUsers, spool, log: log.child({ component: 'sftp' }),
       });
       receivers.push(sftp);
+      network.push({ name: 'sftp', r: sftp });
       sftpPort = sftp.port;
     }
     if (config.watchDir) {
@@ -74,7 +76,14 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     log,
     readiness: [
       { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
-      { name: 'receivers', check: () => (stopping ? 'shutting down' : undefined) },
+      {
+        name: 'receivers',
+        check: () => {
+          if (stopping) return 'shutting down';
+          const down = network.filter((n) => !n.r.listening()).map((n) => n.name);
+          return down.length > 0 ? `not listening: ${down.join(', ')}` : undefined;
+        },
+      },
     ],
   });
   const server = http.createServer(app.callback());

@@ -10,7 +10,7 @@ import { FtpSrv, type FileSystem, type FtpConnection } from 'ftp-srv';
 import type { Logger } from 'pino';
 import type { ReceiverUser } from '../config.js';
 import { ReceiveError, type Spool } from './spool.js';
-import { pendingSet } from './pending.js';
+import { pendingSet, type Receiver } from './pending.js';
 
 /**
  * The FTP receiver for CUCM's "Billing Application Server" push. Each login gets a virtual file
@@ -281,7 +281,7 @@ export function localAddressFor(clientIp: string): string {
 export async function startFtpReceiver(opts: {
   host: string; port: number; pasvUrl?: string | undefined; pasvMin: number; pasvMax: number;
   users: ReceiverUser[]; spool: Spool; log: Logger;
-}): Promise<{ port: number; close(): Promise<void> }> {
+}): Promise<Receiver> {
   const { log, spool } = opts;
   const wildcard = opts.host === '0.0.0.0' || opts.host === '::';
   const fixed = opts.pasvUrl ? opts.pasvUrl.replace(/^[a-z]+:\/\//i, '').replace(/[:/].*$/, '') : wildcard ? undefined : opts.host;
@@ -327,8 +327,10 @@ export async function startFtpReceiver(opts: {
   await srv.listen();
   const port = ((srv as unknown as { server: NetServer }).server.address() as AddressInfo).port;
   log.info({ host: opts.host, port, pasv: `${fixed ?? 'address facing the client'}:${opts.pasvMin}-${opts.pasvMax}` }, 'FTP receiver listening');
+  const netServer = (srv as unknown as { server: NetServer }).server;
   return {
     port,
+    listening: () => netServer.listening && !closing,
     close() {
       closing ??= (async () => {
         const all = [...sessions.values()];

@@ -14,3 +14,11 @@ export function pendingSet(): { pending: Set<Promise<unknown>>; track<T>(p: Prom
     },
   };
 }
+
+/** What a started network receiver gives back to the server. */
+export interface Receiver {
+  port: number;
+  /** True while it accepts connections (for /readyz). */
+  listening(): boolean;
+  close(): Promise<void>;
+}

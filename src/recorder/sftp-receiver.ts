@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ReceiverUser } from '../config.js';
 import { bindingOf, isTempUploadName, looksLikeUploadName, matchReceiverUser, type ReceiverBinding } from './ftp-receiver.js';
 import { ReceiveError, type Spool } from './spool.js';
-import { pendingSet } from './pending.js';
+import { pendingSet, type Receiver } from './pending.js';
 
 /**
  * The SFTP receiver (CUCM 12+ only speaks SFTP with AES-CTR ciphers). A virtual file system like
@@ -273,7 +273,7 @@ function serveSftp(sftp: SFTPWrapper, ctx: SessionCtx): { abort(): Promise<void>
  */
 export async function startSftpReceiver(opts: {
   host: string; port: number; hostKeyPath: string; users: ReceiverUser[]; spool: Spool; log: Logger;
-}): Promise<{ port: number; close(): Promise<void> }> {
+}): Promise<Receiver> {
   const { log, spool } = opts;
   const hostKey = await loadHostKey(opts.hostKeyPath, log);
   const { pending, track } = pendingSet();
@@ -329,6 +329,7 @@ export async function startSftpReceiver(opts: {
   let closing: Promise<void> | undefined;
   return {
     port,
+    listening: () => server.address() !== null && !closing,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

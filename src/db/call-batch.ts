@@ -130,3 +130,29 @@ export function userIdsOf(batch: CallBatch): Set<number> {
 }
 
 export const BATCH_WIDTH = NUMS + TEXTS;
+
+/**
+ * The batch as one text per column, values joined by U+001F with U+001E for null (what
+ * PostgreSQL's `string_to_array(col, chr(31), chr(30))` reads back). Undefined when a text value
+ * holds either character (the caller then falls back to array parameters).
+ */
+export function columnTexts(batch: CallBatch): string[] | undefined {
+  const out: string[] = [];
+  const col = new Array<string>(batch.count);
+  for (let k = 0; k < NUMS; k++) {
+    for (let r = 0; r < batch.count; r++) {
+      const v = batch.nums[r * NUMS + k]!;
+      col[r] = v !== v ? NULL_TEXT : String(v);
+    }
+    out.push(col.join(SEP));
+  }
+  for (let k = 0; k < TEXTS; k++) {
+    for (let r = 0; r < batch.count; r++) {
+      const s = batch.texts[r * TEXTS + k]!;
+      if (s !== NULL_TEXT && (s.includes(SEP) || s.includes(NULL_TEXT))) return undefined;
+      col[r] = s;
+    }
+    out.push(col.join(SEP));
+  }
+  return out;
+}

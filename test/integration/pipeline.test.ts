@@ -152,6 +152,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(st.files.failed, 1);
     });
 
+    it('stores values holding the control characters the batch format uses as separators', async () => {
+      const odd = withPkid(GOOD, 'cccccccc-0000-0000-0000-000000000001').replace('"5033466593","5033466593","rubbleb"', '"50334\u001f66593","5033466593","rubbleb"');
+      const r = await p.importFile(file('cdr_cucmOHSUtest_02_202504181705_12', `${s1Lines[0]}\n${s1Lines[1]}\n${odd}\n`));
+      const c = (await calls()).filter((x) => x.cdr_file_id === r.fileId);
+      // the called party's dialed number is the original called number, which holds U+001F
+      assert.deepEqual(c.map((x) => [x.party, x.dialed_number, x.account_code]), [[0, '5033466593', ''], [1, '50334\u001f66593', '']]);
+    });
+
     it('exports the stored calls as CSV with the documented columns', async () => {
       const out = new PassThrough();
       const chunks: Buffer[] = [];

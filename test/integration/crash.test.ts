@@ -28,11 +28,14 @@ async function writeBigFile(file: string): Promise<void> {
   await once(out, 'close');
 }
 
-function progress(dbFile: string): number {
+/** The committed checkpoint line of a file (the first file when no name is given), read as a second process would. */
+function progress(dbFile: string, name?: string): number {
   try {
     const db = new Database(dbFile, { readonly: true, fileMustExist: true });
     try {
-      const row = db.prepare('select checkpoint_line as n from cdr_files order by id limit 1').get() as { n: number } | undefined;
+      const row = (name
+        ? db.prepare('select checkpoint_line as n from cdr_files where name = ?').get(name)
+        : db.prepare('select checkpoint_line as n from cdr_files order by id limit 1').get()) as { n: number } | undefined;
       return row?.n ?? 0;
     } finally {
       db.close();
@@ -116,19 +119,7 @@ describe('crash safety', () => {
       assert.equal(setup.code, 0, setup.stderr);
 
       const db = path.join(dataDir, 'tollgate.db');
-      const bigProgress = () => {
-        try {
-          const h = new Database(db, { readonly: true, fileMustExist: true });
-          try {
-            const r = h.prepare("select checkpoint_line as n from cdr_files where name = 'cdr_cucmOHSUtest_02_202504181700_501'").get() as { n: number } | undefined;
-            return r?.n ?? 0;
-          } finally {
-            h.close();
-          }
-        } catch {
-          return 0;
-        }
-      };
+      const bigProgress = () => progress(db, path.basename(file));
       const server = startCli(['serve'], env);
       const exited = once(server, 'exit');
       renameSync(file, path.join(watch, 'HQ', path.basename(file)));

@@ -11,9 +11,9 @@ import { startWatchFolder } from '../../src/recorder/watch-folder.js';
 import { testLog } from '../support/logger.js';
 import { createTestDb, tempDir } from '../support/test-db.js';
 import { tinyDisk } from '../support/tmpfs.js';
-import { HQ } from '../support/pipeline.js';
+import { HQ, SHARED_FIXTURES } from '../support/pipeline.js';
 
-const FIXTURES = '/work/shared/fixtures/cucm';
+const FIXTURES = SHARED_FIXTURES;
 const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
 const CMR_NAME = 'cmr_cucmOHSUtest_02_202504181632_101';
 const cdr = readFileSync(path.join(FIXTURES, CDR_NAME));

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { CallBatchBuilder } from '../db/call-batch.js';
-import type { DbCallRow, DbDiscardedRow } from '../db/tables.js';
+import type { DbDiscardedRow } from '../db/tables.js';
 import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason, type SiteContext } from './classify-call.js';
 import { KEPT_CHARS, readLines } from './line-reader.js';
 import {
@@ -232,39 +232,4 @@ export function addCall(b: CallBatchBuilder, row: CdrRow, c: CallDraft, siteId: 
   b.text(row.lastRedirectDn);
   b.text(null); // currency: set by rating
   b.end();
-}
-
-/** The stored form of one classified party of a CDR row (one hidden class for all rows). */
-export function toCallRow(row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): DbCallRow {
-  return {
-    site_id: siteId,
-    cluster_id: row.clusterId || fallbackCluster,
-    gcid: row.gcidCm * 16777216 + row.gcidCall,
-    pkid: row.pkid,
-    party: c.party,
-    direction: c.direction,
-    answered: c.answered,
-    start_at: c.startAt,
-    ring_s: c.ringS,
-    duration_s: c.durationS,
-    extension: c.extension,
-    partition: c.partition,
-    user_id: c.userId,
-    remote_number: c.remoteNumber,
-    dialed_number: c.dialedNumber,
-    gateway: c.gateway,
-    destination_type: c.destinationType,
-    account_code: c.accountCode,
-    orig_cause: row.origCause,
-    dest_cause: row.destCause,
-    last_redirect_dn: row.lastRedirectDn,
-    redirected: c.redirected,
-    transferred: c.transferred,
-    conference: c.conference,
-    trunk_leg: c.direction === 'outgoing' || c.direction === 'tandem' ? row.destLeg : row.origLeg,
-    cost: null,
-    currency: null,
-    cdr_file_id: fileId,
-    cdr_line: line,
-  };
 }

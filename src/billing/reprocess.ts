@@ -4,12 +4,11 @@ import { listDiscardedForReprocess, markDiscardedResolved, updateDiscardReason }
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { listSites, type Site } from '../db/queries/sites.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
-import { batchOfRows } from '../db/call-batch.js';
-import type { DbCallRow } from '../db/tables.js';
+import { CallBatchBuilder } from '../db/call-batch.js';
 import type { LayoutName } from './cdr-layouts.js';
 import { LAYOUTS } from './cdr-layouts.js';
 import { classifyCdr, DISCARD_TEXT, type DiscardReason, type SiteContext } from './classify-call.js';
-import { toCallRow } from './parse-file.js';
+import { addCall } from './parse-file.js';
 import { headerNames, layoutFromHeader, makeDecoder, splitLine, type RowDecoder } from './parse-cdr.js';
 import { loadSiteContext } from './site-context.js';
 
@@ -51,7 +50,7 @@ export async function reprocessDiscarded(options: {
     afterId = page[page.length - 1]!.id;
     await db.transaction(async (tx) => {
       const resolved: number[] = [];
-      const calls: DbCallRow[] = [];
+      const calls = new CallBatchBuilder();
       for (const d of page) {
         result.examined++;
         const s = sites.find((x) => x.id === d.site_id) as Site;
@@ -83,14 +82,13 @@ export async function reprocessDiscarded(options: {
           continue;
         }
         const fallbackCluster = d.cluster_id || s.clusterIds[0] || s.code;
-        const callRow = toCallRow(row, call, s.id, d.cdr_file_id, d.line, fallbackCluster);
-        if (callRow.user_id === null && call.direction !== 'tandem') {
-          callRow.user_id = await ensureAnonymousUser({ db: tx, siteId: s.id, siteCode: s.code, partition: call.partition, line: call.line, now: now() });
+        if (call.userId === null && call.direction !== 'tandem') {
+          call.userId = await ensureAnonymousUser({ db: tx, siteId: s.id, siteCode: s.code, partition: call.partition, line: call.line, now: now() });
         }
-        calls.push(callRow);
+        addCall(calls, row, call, s.id, d.cdr_file_id, d.line, fallbackCluster);
         resolved.push(d.id);
       }
-      result.stored += await insertCalls({ db: tx, calls: batchOfRows(calls) });
+      result.stored += await insertCalls({ db: tx, calls: calls.build() });
       await markDiscardedResolved({ db: tx, ids: resolved, at: now() });
     });
   }

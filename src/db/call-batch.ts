@@ -88,16 +88,6 @@ export function fromWire(w: CallBatchWire): CallBatch {
   return { count: w.count, nums: w.nums, texts };
 }
 
-export function batchOfRows(rows: readonly DbCallRow[]): CallBatch {
-  const b = new CallBatchBuilder();
-  for (const r of rows) {
-    for (const c of NUM_COLUMNS) b.num(r[c] as number | boolean | null);
-    for (const c of TEXT_COLUMNS) b.text(r[c] as string | null);
-    b.end();
-  }
-  return b.build();
-}
-
 /** Writes the values of call `index`, in BATCH_COLUMNS order, into `out` from position `at`. */
 export function copyCall(batch: CallBatch, index: number, out: unknown[], at: number): void {
   let p = at;

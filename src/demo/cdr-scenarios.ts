@@ -169,10 +169,7 @@ export function forward(ctx: CallContext, t0: number, maxLen: number): CdrRecord
     disconnect: t0 + ring + talk, ...clearing(ctx), pattern: toMobile ? mobile.pattern : b.line, originalPattern: a.line,
     patternUsage: toMobile ? 5 : 2,
   });
-  r[F.origCalledPartyRedirectOnBehalfOf] = FORWARD;
-  r[F.lastRedirectRedirectOnBehalfOf] = FORWARD;
-  r[F.origCalledPartyRedirectReason] = reason;
-  r[F.lastRedirectRedirectReason] = reason;
+  redirectedBy(r, FORWARD, reason);
   if (toMobile && dest.protocol === 1) r[F.outpulsedCalledPartyNumber] = mobile.e164;
   return [r];
 }
@@ -214,8 +211,7 @@ export function conference(ctx: CallContext, t0: number, maxLen: number): CdrRec
       lastRedirectDn: a.line, lastRedirectPartition: a.partition, origination: joinAt, connect: joinAt,
       disconnect: end - (p === pa ? 0 : rng.int(30)), ...clearing(ctx, 0.8), pattern: '', patternUsage: 1,
     });
-    r[F.origCalledPartyRedirectOnBehalfOf] = CONFERENCE;
-    r[F.lastRedirectRedirectOnBehalfOf] = CONFERENCE;
+    redirectedBy(r, CONFERENCE);
     r[F.joinOnBehalfOf] = CONFERENCE;
     r[F.destConversationId] = conversation;
     r[F.comment] = comment;
@@ -238,12 +234,19 @@ export function recorded(ctx: CallContext, t0: number, maxLen: number): CdrRecor
       connect: main[F.dateTimeConnect] as number, disconnect: main[F.dateTimeDisconnect] as number,
       origCause: 0, destCause: NORMAL, pattern: '7999', patternUsage: 2,
     });
-    r[F.origCalledPartyRedirectOnBehalfOf] = RECORDING;
-    r[F.lastRedirectRedirectOnBehalfOf] = RECORDING;
-    r[F.origCalledPartyRedirectReason] = REDIRECT_RECORDING;
-    r[F.lastRedirectRedirectReason] = REDIRECT_RECORDING;
+    redirectedBy(r, RECORDING, REDIRECT_RECORDING);
     r[F.joinOnBehalfOf] = RECORDING;
     call.push(r);
   }
   return call;
+}
+
+/** Sets the first and last redirect's OnBehalfOf code (and reason, when given) of a leg. */
+function redirectedBy(r: CdrRecord, onBehalfOf: number, reason?: number): void {
+  r[F.origCalledPartyRedirectOnBehalfOf] = onBehalfOf;
+  r[F.lastRedirectRedirectOnBehalfOf] = onBehalfOf;
+  if (reason !== undefined) {
+    r[F.origCalledPartyRedirectReason] = reason;
+    r[F.lastRedirectRedirectReason] = reason;
+  }
 }

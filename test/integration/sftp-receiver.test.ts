@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -13,13 +12,8 @@ import { createSpool } from '../../src/recorder/spool.js';
 import { testLog } from '../support/logger.js';
 import { createTestDb, tempDir } from '../support/test-db.js';
 import { tinyDisk } from '../support/tmpfs.js';
-import { HQ, SHARED_FIXTURES } from '../support/pipeline.js';
+import { CDR_NAME, CMR_NAME, HQ, sampleCdr as cdr, sampleCmr, sha256 as sha } from '../support/pipeline.js';
 
-const FIXTURES = SHARED_FIXTURES;
-const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
-const CMR_NAME = 'cmr_cucmOHSUtest_02_202504181632_101';
-const cdr = readFileSync(path.join(FIXTURES, CDR_NAME));
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 const USERS = [
   { username: 'cucm', password: 'Cl*ster-pw', cluster: 'cucmOHSUtest' },
@@ -86,7 +80,7 @@ test('SFTP: an upload with a CTR cipher lands in the spool and is recorded; a re
 test('SFTP: fastPut (parallel positional writes) of a CMR file is stored as skipped', async (t) => {
   const s = await setup(t);
   const client = await s.connect();
-  const big = Buffer.concat([readFileSync(path.join(FIXTURES, CMR_NAME)), Buffer.alloc(300 * 1024, '\n')]);
+  const big = Buffer.concat([sampleCmr, Buffer.alloc(300 * 1024, '\n')]);
   const local = path.join(s.tmp, CMR_NAME);
   writeFileSync(local, big);
   await client.fastPut(local, `/cdr/${CMR_NAME}`, { concurrency: 8, chunkSize: 16 * 1024 });

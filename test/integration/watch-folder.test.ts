@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -11,14 +10,8 @@ import { startWatchFolder } from '../../src/recorder/watch-folder.js';
 import { testLog } from '../support/logger.js';
 import { createTestDb, tempDir } from '../support/test-db.js';
 import { tinyDisk } from '../support/tmpfs.js';
-import { HQ, SHARED_FIXTURES } from '../support/pipeline.js';
+import { CDR_NAME, CMR_NAME, HQ, sampleCdr as cdr, sampleCmr as cmr, sha256 as sha } from '../support/pipeline.js';
 
-const FIXTURES = SHARED_FIXTURES;
-const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
-const CMR_NAME = 'cmr_cucmOHSUtest_02_202504181632_101';
-const cdr = readFileSync(path.join(FIXTURES, CDR_NAME));
-const cmr = readFileSync(path.join(FIXTURES, CMR_NAME));
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const INTERVAL = 60;
 
 async function setup(t: TestContext, options: { maxFileBytes?: number; dataDir?: string } = {}) {

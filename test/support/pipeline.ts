@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createMiner } from '../../src/billing/miner.js';
@@ -43,4 +45,14 @@ export async function setupPipeline(kind: 'sqlite' | 'postgres' = 'sqlite', opti
       return r;
     },
   };
+}
+
+/** The real CUCM sample files of shared/fixtures, by name and content. */
+export const CDR_NAME = 'cdr_cucmOHSUtest_02_202504181632_101';
+export const CMR_NAME = 'cmr_cucmOHSUtest_02_202504181632_101';
+export const sampleCdr = readFileSync(path.join(SHARED_FIXTURES, CDR_NAME));
+export const sampleCmr = readFileSync(path.join(SHARED_FIXTURES, CMR_NAME));
+
+export function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
 }

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import type { Db } from '../db/knex.js';
+import type { Db, DbOrTx } from '../db/knex.js';
+import { upsertAccountCodes } from '../db/queries/account-codes.js';
+import { listTariffs } from '../db/queries/tariffs.js';
 import { findSiteByCode, upsertGateway, upsertSite, type SiteInput } from '../db/queries/sites.js';
 import { upsertUser, type UserInput } from '../db/queries/users.js';
 
@@ -42,6 +44,18 @@ const tz = z.string().refine((t) => {
   }
 }, 'unknown time zone');
 
+/** A tariff code, or '' / absent for none. */
+const tariffCode = z.preprocess(
+  (v) => (v === '' || v === undefined ? null : v),
+  z.string().trim().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'a tariff code is 1-32 of A-Z, a-z, 0-9, _, . and -').nullable(),
+).default(null);
+
+/** A whole number from lo to hi (CSV text accepted). */
+const count = (lo: number, hi: number) => z.preprocess(
+  (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v === '' ? undefined : v),
+  z.int({ error: `a whole number from ${lo} to ${hi}` }).min(lo, `a whole number from ${lo} to ${hi}`).max(hi, `a whole number from ${lo} to ${hi}`),
+);
+
 export const siteSchema = z.object({
   code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and -, at most 32'),
   name: z.string().trim().max(100).optional(),
@@ -57,6 +71,10 @@ export const siteSchema = z.object({
     (v) => (typeof v === 'string' ? v.split(/[\s,;|]+/).filter(Boolean) : v ?? []),
     z.array(z.string().regex(/^[0-9*#]{1,8}$/, 'access codes are 1-8 digits')),
   ).default([]),
+  tariff: tariffCode,
+  internal_tariff: tariffCode,
+  privacy_digits: count(0, 15).default(0),
+  privacy_level: count(0, 10).default(8),
 });
 
 export const gatewaySchema = z.object({
@@ -65,6 +83,17 @@ export const gatewaySchema = z.object({
   match: z.enum(['exact', 'glob']).optional(),
   kind: z.enum(['gateway', 'trunk']).default('trunk'),
   label: z.string().trim().max(100).default(''),
+  tariff: tariffCode,
+});
+
+/** An account code: `site` empty or `*` for every site. */
+export const accountSchema = z.object({
+  code: z.string().trim().min(1, 'a code is required').max(50),
+  site: z.string().trim().default('').transform((v) => (v === '*' ? '' : v)),
+  description: z.string().trim().max(100).default(''),
+  privacy_digits: count(0, 15).default(0),
+  cost_center: z.string().trim().max(100).default(''),
+  replace_with_description: flag.default(false),
 });
 
 const text = (max: number) => z.string().trim().max(max).default('');
@@ -89,8 +118,8 @@ export const userSchema = z.object({
   devices: list.default([]),
 });
 
-type Kind = 'sites' | 'gateways' | 'users';
-const SCHEMAS = { sites: siteSchema, gateways: gatewaySchema, users: userSchema } as const;
+type Kind = 'sites' | 'gateways' | 'users' | 'accounts';
+const SCHEMAS = { sites: siteSchema, gateways: gatewaySchema, users: userSchema, accounts: accountSchema } as const;
 
 /** Reads records from a CSV or JSON file; each with the label to use in messages. */
 export async function readRecords(file: string): Promise<Array<{ where: string; value: Record<string, unknown> }>> {
@@ -149,11 +178,16 @@ export async function importReferenceFile(options: { db: Db; kind: Kind; file: s
   if (kind === 'sites') {
     const sites = validateRecords('sites', records);
     await db.transaction(async (tx) => {
+      const problems = await missingTariffs(tx, sites.flatMap((s, i) => [
+        { where: records[i]!.where, column: 'tariff', code: s.tariff }, { where: records[i]!.where, column: 'internal_tariff', code: s.internal_tariff },
+      ]));
+      if (problems.length > 0) throw new ImportError(problems);
       for (const s of sites) {
         const input: SiteInput = {
           code: s.code, name: s.name ?? s.code, country: s.country, areaCode: s.area_code, timezone: s.timezone,
           currency: s.currency, driver: s.driver, importInternal: s.import_internal, autoAcquire: s.auto_acquire,
-          clusterIds: s.cluster_ids, accessCodes: s.access_codes,
+          clusterIds: s.cluster_ids, accessCodes: s.access_codes, tariffCode: s.tariff, internalTariffCode: s.internal_tariff,
+          privacyDigits: s.privacy_digits, privacyLevel: s.privacy_level,
         };
         await upsertSite({ db: tx, site: input, now });
       }
@@ -165,12 +199,38 @@ export async function importReferenceFile(options: { db: Db; kind: Kind; file: s
     const gws = validateRecords('gateways', records);
     await db.transaction(async (tx) => {
       const ids = await siteIds(tx, gws.map((g) => g.site), records, problems);
+      problems.push(...await missingTariffs(tx, gws.map((g, i) => ({ where: records[i]!.where, column: 'tariff', code: g.tariff }))));
       if (problems.length > 0) throw new ImportError(problems);
       for (const g of gws) {
-        await upsertGateway({ db: tx, siteId: ids.get(g.site)!, gateway: { name: g.name, match: g.match ?? (/[*?]/.test(g.name) ? 'glob' : 'exact'), kind: g.kind, label: g.label } });
+        await upsertGateway({
+          db: tx, siteId: ids.get(g.site)!,
+          gateway: { name: g.name, match: g.match ?? (/[*?]/.test(g.name) ? 'glob' : 'exact'), kind: g.kind, label: g.label, tariff: g.tariff },
+        });
       }
     });
     return gws.length;
+  }
+  if (kind === 'accounts') {
+    const codes = validateRecords('accounts', records);
+    const seen = new Map<string, string>();
+    codes.forEach((c, i) => {
+      const key = `${c.site}\u0000${c.code}`;
+      const first = seen.get(key);
+      if (first !== undefined) problems.push(`${records[i]!.where}: code: a second row for code ${JSON.stringify(c.code)}${c.site ? ` of site ${c.site}` : ''} (first at ${first})`);
+      else seen.set(key, records[i]!.where);
+    });
+    await db.transaction(async (tx) => {
+      const ids = await siteIds(tx, codes.map((c) => c.site), records, problems);
+      if (problems.length > 0) throw new ImportError(problems);
+      await upsertAccountCodes({
+        db: tx,
+        codes: codes.map((c) => ({
+          siteId: c.site === '' ? 0 : ids.get(c.site)!, code: c.code, description: c.description, privacyDigits: c.privacy_digits,
+          costCenter: c.cost_center, replaceWithDescription: c.replace_with_description,
+        })),
+      });
+    });
+    return codes.length;
   }
   const users = validateRecords('users', records);
   await db.transaction(async (tx) => {
@@ -183,6 +243,15 @@ export async function importReferenceFile(options: { db: Db; kind: Kind; file: s
     }
   });
   return users.length;
+}
+
+/** Problems for tariff codes that are not stored. */
+async function missingTariffs(db: DbOrTx, refs: Array<{ where: string; column: string; code: string | null }>): Promise<string[]> {
+  const wanted = [...new Set(refs.map((r) => r.code).filter((c): c is string => c !== null))];
+  if (wanted.length === 0) return [];
+  const known = new Set((await listTariffs({ db, codes: wanted })).map((t) => t.code));
+  return refs.filter((r) => r.code !== null && !known.has(r.code))
+    .map((r) => `${r.where}: ${r.column}: tariff ${JSON.stringify(r.code)} does not exist (import tariffs first)`);
 }
 
 async function siteIds(db: Parameters<typeof findSiteByCode>[0]['db'], codes: string[], records: Array<{ where: string }>, problems: string[]): Promise<Map<string, number>> {

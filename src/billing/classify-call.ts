@@ -42,8 +42,8 @@ export interface SiteContext {
   autoAcquire: boolean;
   /** Outside-line access codes, longest first. */
   accessCodes: readonly string[];
-  /** Configured gateway or trunk for a device name, or undefined. */
-  gatewayFor(device: string): { name: string } | undefined;
+  /** Configured gateway or trunk for a device name (with its tariff, null for the site's default), or undefined. */
+  gatewayFor(device: string): { name: string; tariff: string | null } | undefined;
   /** True when the administrator has configured at least one gateway for the site. */
   gatewaysConfigured: boolean;
   /** The user owning a line (partition may be ''), or a device. */

@@ -64,11 +64,15 @@ export interface MineOptions {
 /** Thrown when `shouldStop` asked to stop after a committed batch. */
 export class MiningStopped extends Error {}
 
+/** Unknown account codes logged one by one per file; the rest are summed up in one warning. */
+const MAX_UNKNOWN_ACCOUNT_WARNINGS = 20;
+
 export async function mineFile(o: MineOptions): Promise<MineResult> {
   const { file, site } = o;
   const result: MineResult = { rows: 0, stored: 0, duplicates: 0, discarded: 0, layout: file.layout };
   /** Anonymous users made by automatic acquisition in committed batches of this file. */
   const acquired = new Map<string, number>();
+  let unknownLogged = 0;
 
   async function commit(batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch): Promise<void> {
     if (batch.layout) result.layout = batch.layout;
@@ -91,10 +95,14 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
       await checkpointFile({
         db: tx, id: file.id, line: batch.lastLine, rows: batch.rows, stored: n,
         duplicates: calls.count - n, discarded: batch.discardedRows, layout: result.layout, leaseUntil: o.leaseUntil(),
+        unknownAccounts: batch.unknownAccounts.length, unknownDestinations: batch.unknownDestinations,
       });
       return n;
     });
     for (const [k, v] of created) acquired.set(k, v);
+    for (const u of batch.unknownAccounts) {
+      if (unknownLogged++ < MAX_UNKNOWN_ACCOUNT_WARNINGS) o.log.warn({ line: u.line, accountCode: u.code }, `unknown account code "${u.code}" at ${file.name}:${u.line}`);
+    }
     result.rows += batch.rows;
     result.stored += stored;
     result.duplicates += calls.count - stored;
@@ -118,6 +126,9 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
   if (result.layout === null && file.checkpoint_line === 0) {
     // An empty file, or one with only the header lines: valid, nothing to bill.
     result.layout = parsed.headerSeen ? 'header-only' : 'empty';
+  }
+  if (unknownLogged > MAX_UNKNOWN_ACCOUNT_WARNINGS) {
+    o.log.warn({ unknownAccountCodes: unknownLogged }, `${unknownLogged} calls of ${file.name} have an unknown account code (the first ${MAX_UNKNOWN_ACCOUNT_WARNINGS} are logged)`);
   }
   o.log.debug({ ...result, inline }, 'file mined');
   return result;

@@ -1,12 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { CallBatchBuilder } from '../db/call-batch.js';
 import type { DbDiscardedRow } from '../db/tables.js';
-import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason, type SiteContext } from './classify-call.js';
+import type { CallRating } from '../rating/call-rating.js';
+import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason } from './classify-call.js';
 import { KEPT_CHARS, readLines } from './line-reader.js';
 import {
   headerNames, isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, RowError, splitLine,
   type CdrRow, type RowDecoder,
 } from './parse-cdr.js';
+import type { RatedSiteContext } from './site-context.js';
 
 /**
  * Reads one CDR file into batches of call rows and discarded rows, ready to insert. No database:
@@ -27,6 +29,10 @@ export interface ParsedBatch {
   /** Call indexes whose user automatic acquisition must create (or find) first. */
   acquire: Array<{ index: number; partition: string; line: string }>;
   discards: DbDiscardedRow[];
+  /** Outgoing calls with an account code that is not in the table (logged and counted). */
+  unknownAccounts: Array<{ line: number; code: string }>;
+  /** Outgoing calls whose destination is unknown. */
+  unknownDestinations: number;
   /** Last file line this batch covers (the checkpoint once committed). */
   lastLine: number;
   /** Data rows read, and rows that yielded no call. */
@@ -42,7 +48,7 @@ export interface ParseOptions {
   /** Lines up to this one were committed before: skipped (but the header is still read). */
   start: number;
   batchSize: number;
-  ctx: SiteContext;
+  ctx: RatedSiteContext;
   siteId: number;
   fileId: number;
   /** Cluster id for rows whose cluster id column is empty (from the file name). */
@@ -69,7 +75,10 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
   let b = fresh(start);
 
   function fresh(lastLine: number): ParsedBatch {
-    return { calls: new CallBatchBuilder(), acquire: [], discards: [], lastLine, rows: 0, discardedRows: 0, layout, header: null };
+    return {
+      calls: new CallBatchBuilder(), acquire: [], discards: [], unknownAccounts: [], unknownDestinations: 0, lastLine, rows: 0, discardedRows: 0,
+      layout, header: null,
+    };
   }
 
   function discard(line: number, party: 0 | 1, reason: DiscardReason, detail: string, raw: string, row?: CdrRow, ext = ''): void {
@@ -154,7 +163,10 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
       if (c.userId === null && c.direction !== 'tandem' && ctx.autoAcquire) {
         b.acquire.push({ index: b.calls.count, partition: c.partition, line: c.line });
       }
-      addCall(b.calls, row, c, o.siteId, o.fileId, n, o.clusterId);
+      const rating = ctx.rater ? rateDraft(ctx, c) : null;
+      if (rating?.unknownAccount) b.unknownAccounts.push({ line: n, code: c.accountCode });
+      if (rating?.unknownDestination) b.unknownDestinations++;
+      addCall(b.calls, row, c, o.siteId, o.fileId, n, o.clusterId, rating);
     }
   }
 
@@ -200,8 +212,23 @@ function firstInvalidField(row: CdrRow): string | undefined {
   return undefined;
 }
 
-/** Appends a call to a batch, in NUM_COLUMNS then TEXT_COLUMNS order (checked by a unit test). */
-export function addCall(b: CallBatchBuilder, row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string): void {
+/** Classifies the destination of a call and rates it with the site's tariffs and account codes. */
+export function rateDraft(ctx: RatedSiteContext, c: CallDraft): CallRating | null {
+  if (!ctx.rater) return null;
+  return ctx.rater.rate({
+    direction: c.direction, userId: c.userId, dialedNumber: c.dialedNumber, remoteNumber: c.remoteNumber,
+    gatewayTariff: c.gateway !== '' ? ctx.gatewayFor(c.gateway)?.tariff ?? null : null,
+    startAt: c.startAt, durationS: c.durationS, answered: c.answered, accountCode: c.accountCode,
+  });
+}
+
+/**
+ * Appends a call to a batch, in NUM_COLUMNS then TEXT_COLUMNS order (checked by a unit test).
+ * Without a rating (rating off) the call is stored unrated: no cost, the classifier's coarse type.
+ */
+export function addCall(
+  b: CallBatchBuilder, row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string, r: CallRating | null,
+): void {
   b.num(siteId);
   b.num(row.gcidCm * 16777216 + row.gcidCall);
   b.num(c.party);
@@ -216,7 +243,7 @@ export function addCall(b: CallBatchBuilder, row: CdrRow, c: CallDraft, siteId: 
   b.num(c.transferred);
   b.num(c.conference);
   b.num(c.direction === 'outgoing' || c.direction === 'tandem' ? row.destLeg : row.origLeg);
-  b.num(null); // cost: set by rating
+  b.num(r ? r.cost : null);
   b.num(fileId);
   b.num(line);
   b.text(row.clusterId || fallbackCluster);
@@ -224,12 +251,18 @@ export function addCall(b: CallBatchBuilder, row: CdrRow, c: CallDraft, siteId: 
   b.text(c.direction);
   b.text(c.extension);
   b.text(c.partition);
-  b.text(c.remoteNumber);
-  b.text(c.dialedNumber);
+  b.text(r ? r.remoteNumber : c.remoteNumber);
+  b.text(r ? r.dialedNumber : c.dialedNumber);
   b.text(c.gateway);
-  b.text(c.destinationType);
+  b.text(r ? r.destinationType : c.destinationType);
   b.text(c.accountCode);
   b.text(row.lastRedirectDn);
-  b.text(null); // currency: set by rating
+  b.text(r ? r.currency : null);
+  b.text(r ? r.nation : '');
+  b.text(r ? r.area : '');
+  b.text(r ? r.carrier : '');
+  b.text(r ? r.tariffCode : '');
+  b.text(r ? r.costCenter : '');
+  b.text(r ? r.accountName : '');
   b.end();
 }

@@ -7,10 +7,10 @@ import { ensureAnonymousUser } from '../db/queries/users.js';
 import { CallBatchBuilder } from '../db/call-batch.js';
 import type { LayoutName } from './cdr-layouts.js';
 import { LAYOUTS } from './cdr-layouts.js';
-import { classifyCdr, DISCARD_TEXT, type DiscardReason, type SiteContext } from './classify-call.js';
-import { addCall } from './parse-file.js';
+import { classifyCdr, DISCARD_TEXT, type DiscardReason } from './classify-call.js';
+import { addCall, rateDraft } from './parse-file.js';
 import { headerNames, layoutFromHeader, makeDecoder, splitLine, type RowDecoder } from './parse-cdr.js';
-import { loadSiteContext } from './site-context.js';
+import { loadSiteContext, type RatedSiteContext } from './site-context.js';
 
 /** Reasons that a change of configuration (users, gateways, site options) can cure. */
 export const REPROCESSABLE: readonly DiscardReason[] = [
@@ -38,7 +38,7 @@ export async function reprocessDiscarded(options: {
   const sites = await listSites({ db });
   const site = options.siteCode ? sites.find((s) => s.code === options.siteCode) : undefined;
   if (options.siteCode && !site) throw new Error(`site ${options.siteCode} does not exist`);
-  const contexts = new Map<number, SiteContext>();
+  const contexts = new Map<number, RatedSiteContext>();
   const decoders = new Map<string, RowDecoder>();
   const result: ReprocessResult = { examined: 0, stored: 0, stillDiscarded: 0 };
   let afterId = 0;
@@ -85,7 +85,7 @@ export async function reprocessDiscarded(options: {
         if (call.userId === null && call.direction !== 'tandem') {
           call.userId = await ensureAnonymousUser({ db: tx, siteId: s.id, siteCode: s.code, partition: call.partition, line: call.line, now: now() });
         }
-        addCall(calls, row, call, s.id, d.cdr_file_id, d.line, fallbackCluster);
+        addCall(calls, row, call, s.id, d.cdr_file_id, d.line, fallbackCluster, rateDraft(ctx, call));
         resolved.push(d.id);
       }
       result.stored += await insertCalls({ db: tx, calls: calls.build() });

@@ -1,6 +1,10 @@
 import type { DbOrTx } from '../db/knex.js';
+import { listAccountCodes } from '../db/queries/account-codes.js';
+import { getPrefixTable } from '../db/queries/prefix-tables.js';
 import { listGateways, type Site } from '../db/queries/sites.js';
+import { listTariffs } from '../db/queries/tariffs.js';
 import { listUsersForSite } from '../db/queries/users.js';
+import { buildCallRater, type CallRater, type RatingData } from '../rating/call-rating.js';
 import type { SiteContext, SiteUser } from './classify-call.js';
 
 /** Turns a gateway pattern with `*` and `?` into an anchored, case-insensitive regular expression. */
@@ -12,21 +16,46 @@ export function globToRegExp(glob: string): RegExp {
 /** What classification needs to know about a site, as plain data (it crosses to the parser worker). */
 export interface SiteContextData {
   site: Pick<Site, 'id' | 'driver' | 'importInternal' | 'autoAcquire' | 'accessCodes'>;
-  gateways: Array<{ name: string; match: 'exact' | 'glob' }>;
+  gateways: Array<{ name: string; match: 'exact' | 'glob'; tariff: string | null }>;
   users: Array<{
     id: number; site_id: number | null; partition: string; extension: string; extension_billing: boolean; fax_extension: string;
     fax_billing: boolean; voicemail_extension: string; voicemail_billing: boolean; devices: string[];
   }>;
+  /** Classification and rating; null when rating is off (calls are stored unrated). */
+  rating: RatingData | null;
 }
 
-/** Loads the site's gateways and users (one set of queries per file). */
-export async function loadSiteContextData(options: { db: DbOrTx; site: Site }): Promise<SiteContextData> {
+/** A site context with its rater (null when rating is off). */
+export interface RatedSiteContext extends SiteContext {
+  rater: CallRater | null;
+}
+
+/** Loads the site's gateways, users, tariffs, account codes and prefix table (one set of queries per file). */
+export async function loadSiteContextData(options: { db: DbOrTx; site: Site; rating?: boolean }): Promise<SiteContextData> {
   const { db, site } = options;
   const gateways = await listGateways({ db, siteId: site.id });
   const users = await listUsersForSite({ db, siteId: site.id });
+  let rating: RatingData | null = null;
+  if (options.rating !== false) {
+    const codes = new Set<string>();
+    for (const c of [site.tariffCode, site.internalTariffCode, ...gateways.map((g) => g.tariff_code)]) if (c) codes.add(c);
+    rating = {
+      siteId: site.id,
+      dialPlan: { country: site.country, areaCode: site.areaCode, accessCodes: site.accessCodes },
+      timezone: site.timezone,
+      currency: site.currency,
+      tariffs: codes.size > 0 ? await listTariffs({ db, codes: [...codes] }) : [],
+      defaultTariff: site.tariffCode,
+      internalTariff: site.internalTariffCode,
+      prefixes: await getPrefixTable({ db, siteId: site.id }),
+      accounts: await listAccountCodes({ db, siteId: site.id }),
+      userCostCenters: users.filter((u) => u.cost_center !== '').map((u) => [u.id, u.cost_center]),
+    };
+  }
   return {
+    rating,
     site: { id: site.id, driver: site.driver, importInternal: site.importInternal, autoAcquire: site.autoAcquire, accessCodes: site.accessCodes },
-    gateways: gateways.map((g) => ({ name: g.name, match: g.match })),
+    gateways: gateways.map((g) => ({ name: g.name, match: g.match, tariff: g.tariff_code ?? null })),
     users: users.map((u) => ({
       id: u.id, site_id: u.site_id, partition: u.partition, extension: u.extension, extension_billing: Boolean(u.extension_billing),
       fax_extension: u.fax_extension, fax_billing: Boolean(u.fax_billing), voicemail_extension: u.voicemail_extension,
@@ -36,18 +65,20 @@ export async function loadSiteContextData(options: { db: DbOrTx; site: Site }): 
 }
 
 /** Loads a site's context from the database. */
-export async function loadSiteContext(options: { db: DbOrTx; site: Site }): Promise<SiteContext> {
+export async function loadSiteContext(options: { db: DbOrTx; site: Site; rating?: boolean }): Promise<RatedSiteContext> {
   return buildSiteContext(await loadSiteContextData(options));
 }
 
-/** Builds the lookup maps of a site context from its data (pure). */
-export function buildSiteContext(data: SiteContextData): SiteContext {
+/** Builds the lookup maps of a site context from its data (pure). Throws a RangeError for a bad prefix table or zone. */
+export function buildSiteContext(data: SiteContextData): RatedSiteContext {
   const { site, gateways, users } = data;
-  const exact = new Map<string, { name: string }>();
-  const globs: Array<{ re: RegExp; gw: { name: string } }> = [];
+  type Gw = { name: string; tariff: string | null };
+  const exact = new Map<string, Gw>();
+  const globs: Array<{ re: RegExp; gw: Gw }> = [];
   for (const g of gateways) {
-    if (g.match === 'glob') globs.push({ re: globToRegExp(g.name), gw: { name: g.name } });
-    else exact.set(g.name.toLowerCase(), { name: g.name });
+    const gw = { name: g.name, tariff: g.tariff };
+    if (g.match === 'glob') globs.push({ re: globToRegExp(g.name), gw });
+    else exact.set(g.name.toLowerCase(), gw);
   }
   const byLine = new Map<string, SiteUser>();
   const byDevice = new Map<string, SiteUser>();
@@ -66,6 +97,7 @@ export function buildSiteContext(data: SiteContextData): SiteContext {
     for (const d of u.devices) byDevice.set(d.toLowerCase(), { id: u.id, billing: Boolean(u.extension_billing) });
   }
   return {
+    rater: data.rating ? buildCallRater(data.rating) : null,
     siteId: site.id,
     driver: site.driver,
     importInternal: site.importInternal,

@@ -14,7 +14,8 @@ export const NUM_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;
 export const TEXT_COLUMNS = [
   'cluster_id', 'pkid', 'direction', 'extension', 'partition', 'remote_number', 'dialed_number', 'gateway',
-  'destination_type', 'account_code', 'last_redirect_dn', 'currency',
+  'destination_type', 'account_code', 'last_redirect_dn', 'currency', 'nation', 'area', 'carrier', 'tariff_code', 'cost_center',
+  'account_name',
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;
 /** Insert column order: the numeric columns, then the text ones. */
 export const BATCH_COLUMNS: readonly string[] = [...NUM_COLUMNS, ...TEXT_COLUMNS];
@@ -40,7 +41,7 @@ export interface CallBatchWire {
   json: boolean;
 }
 
-/** Builds a batch call by call: `num()` 17 times and `text()` 12 times, in column order. */
+/** Builds a batch call by call: `num()` for each NUM_COLUMNS and `text()` for each TEXT_COLUMNS, in column order. */
 export class CallBatchBuilder {
   count = 0;
   private nums = new Float64Array(1024 * NUMS);

@@ -12,6 +12,10 @@ export interface DbSiteRow {
   import_internal: boolean | number;
   auto_acquire: boolean | number;
   created_at: number;
+  tariff_code: string | null;
+  internal_tariff_code: string | null;
+  privacy_digits: number;
+  privacy_level: number;
 }
 
 export interface DbGatewayRow {
@@ -21,6 +25,7 @@ export interface DbGatewayRow {
   match: 'exact' | 'glob';
   kind: 'gateway' | 'trunk';
   label: string;
+  tariff_code: string | null;
 }
 
 export interface DbUserRow {
@@ -71,6 +76,8 @@ export interface DbCdrFileRow {
   lease_owner: string | null;
   lease_until: number | null;
   error: string | null;
+  unknown_accounts: number;
+  unknown_destinations: number;
 }
 
 export interface DbCallRow {
@@ -104,6 +111,12 @@ export interface DbCallRow {
   currency: string | null;
   cdr_file_id: number;
   cdr_line: number;
+  nation: string;
+  area: string;
+  carrier: string;
+  tariff_code: string;
+  cost_center: string;
+  account_name: string;
 }
 
 export interface DbDiscardedRow {
@@ -127,6 +140,6 @@ export const CALL_COLUMNS = [
   'site_id', 'cluster_id', 'gcid', 'pkid', 'party', 'direction', 'answered', 'start_at', 'ring_s', 'duration_s',
   'extension', 'partition', 'user_id', 'remote_number', 'dialed_number', 'gateway', 'destination_type', 'account_code',
   'orig_cause', 'dest_cause', 'last_redirect_dn', 'redirected', 'transferred', 'conference', 'trunk_leg', 'cost',
-  'currency', 'cdr_file_id', 'cdr_line',
+  'currency', 'cdr_file_id', 'cdr_line', 'nation', 'area', 'carrier', 'tariff_code', 'cost_center', 'account_name',
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;
 

@@ -19,7 +19,7 @@ function ctx(over: Partial<SiteContext> & { lines?: Record<string, SiteUser>; de
   return {
     siteId: 1, driver: 'cucm', importInternal: true, autoAcquire: false, accessCodes: ['7', '9'],
     gatewaysConfigured: gws.length > 0,
-    gatewayFor: (d) => (gws.some((re) => re.test(d)) ? { name: d } : undefined),
+    gatewayFor: (d) => (gws.some((re) => re.test(d)) ? { name: d, tariff: null } : undefined),
     userByLine: (p, l) => lines[l] ?? lines[`${p}.${l}`],
     userByDevice: (d) => over.devices?.[d],
     ...over,
@@ -177,8 +177,8 @@ describe('call batches (the insert format)', () => {
     const call = classifyCdr(row, ctx({ lines: { '46710': u(1) } })).calls[0]!;
     const odd = { ...row, lastRedirectDn: 'a\u001fb' };
     const b = new CallBatchBuilder();
-    addCall(b, row, call, 3, 4, 5, 'X');
-    addCall(b, odd, { ...call, userId: null }, 3, 4, 6, 'X');
+    addCall(b, row, call, 3, 4, 5, 'X', null);
+    addCall(b, odd, { ...call, userId: null }, 3, 4, 6, 'X', null);
     b.markUnusualText();
     // S3 line 1: outgoing from 46710 through gateway DS1-3, global call id 2/305541, legs 36921480 -> 36921481
     const first: Record<string, unknown> = {
@@ -188,6 +188,7 @@ describe('call batches (the insert format)', () => {
       gateway: 'S0/SU0/DS1-3@ar-vg-n263-101-pr-f02-20.arc.nasa.gov', destination_type: 'external', account_code: '',
       orig_cause: 16, dest_cause: 0, last_redirect_dn: '712569614000', redirected: 0, transferred: 0, conference: 0,
       trunk_leg: 36921481, cost: null, currency: null, cdr_file_id: 4, cdr_line: 5,
+      nation: '', area: '', carrier: '', tariff_code: '', cost_center: '', account_name: '',
     };
     const expected = [first, { ...first, user_id: null, last_redirect_dn: 'a\u001fb', cdr_line: 6 }].map((e) => BATCH_COLUMNS.map((c) => e[c]));
     for (const batch of [b.build(), fromWire(b.wire())]) {
@@ -199,7 +200,7 @@ describe('call batches (the insert format)', () => {
       assert.deepEqual(got, expected);
     }
     const plain = new CallBatchBuilder();
-    addCall(plain, row, call, 3, 4, 5, 'X');
+    addCall(plain, row, call, 3, 4, 5, 'X', null);
     assert.equal(plain.wire().json, false);
     const back: unknown[] = [];
     copyCall(fromWire(plain.wire()), 0, back, 0);

@@ -67,14 +67,17 @@ export async function setFileHeader(options: { db: DbOrTx; id: number; header: s
 /** Commits a batch's progress: the last line done and the counters, and extends the lease. */
 export async function checkpointFile(options: {
   db: DbOrTx; id: number; line: number; rows: number; stored: number; duplicates: number; discarded: number; layout: string | null; leaseUntil: number;
+  unknownAccounts: number; unknownDestinations: number;
 }): Promise<void> {
-  const { db, id, line, rows, stored, duplicates, discarded, layout, leaseUntil } = options;
+  const { db, id, line, rows, stored, duplicates, discarded, layout, leaseUntil, unknownAccounts, unknownDestinations } = options;
   await db('cdr_files').where({ id }).update({
     checkpoint_line: line,
     rows: db.raw('rows + ?', [rows]),
     stored: db.raw('stored + ?', [stored]),
     duplicates: db.raw('duplicates + ?', [duplicates]),
     discarded: db.raw('discarded + ?', [discarded]),
+    unknown_accounts: db.raw('unknown_accounts + ?', [unknownAccounts]),
+    unknown_destinations: db.raw('unknown_destinations + ?', [unknownDestinations]),
     layout,
     lease_until: leaseUntil,
   });

@@ -1,10 +1,10 @@
 import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, type CallBatch } from '../call-batch.js';
 import { dialectOf, type DbOrTx, type SqliteConnection } from '../knex.js';
 
-/** Rows per multi-row INSERT on SQLite: fewer statement steps; 29 × 100 params is far below SQLite's 32766. */
+/** Rows per multi-row INSERT on SQLite: fewer statement steps; 35 × 100 params is far below SQLite's 32766. */
 const SQLITE_ROWS_PER_STATEMENT = 100;
-/** SQL Server takes at most 2100 parameters a statement: 29 columns × 70 rows. */
-const MSSQL_ROWS_PER_STATEMENT = 70;
+/** SQL Server takes at most 2100 parameters a statement. */
+const MSSQL_ROWS_PER_STATEMENT = Math.floor(2000 / BATCH_WIDTH);
 
 /** PostgreSQL types of the columns, for the unnest() insert. */
 const PG_TYPES: Record<string, string> = {
@@ -12,7 +12,8 @@ const PG_TYPES: Record<string, string> = {
   start_at: 'bigint', ring_s: 'int', duration_s: 'int', extension: 'text', partition: 'text', user_id: 'int', remote_number: 'text',
   dialed_number: 'text', gateway: 'text', destination_type: 'text', account_code: 'text', orig_cause: 'bigint', dest_cause: 'bigint',
   last_redirect_dn: 'text', redirected: 'boolean', transferred: 'boolean', conference: 'boolean', trunk_leg: 'bigint', cost: 'bigint',
-  currency: 'text', cdr_file_id: 'int', cdr_line: 'int',
+  currency: 'text', cdr_file_id: 'int', cdr_line: 'int', nation: 'text', area: 'text', carrier: 'text', tariff_code: 'text',
+  cost_center: 'text', account_name: 'text',
 };
 // Booleans travel as 0/1; PostgreSQL reads '1'/'0' as boolean input, so the array casts below work.
 // Each column as one delimited text, split on the server: node-postgres's escaping of JS arrays

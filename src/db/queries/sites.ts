@@ -14,9 +14,18 @@ export interface Site {
   autoAcquire: boolean;
   clusterIds: string[];
   accessCodes: string[];
+  /** Default tariff of outgoing calls; null: outgoing calls are not rated. */
+  tariffCode: string | null;
+  /** Tariff of internal calls; null: they cost nothing. */
+  internalTariffCode: string | null;
+  /** Privacy rule: mask the last `privacyDigits` digits of PSTN numbers for viewers below `privacyLevel`. */
+  privacyDigits: number;
+  privacyLevel: number;
 }
 
-export type SiteInput = Omit<Site, 'id'>;
+type RatingFields = 'tariffCode' | 'internalTariffCode' | 'privacyDigits' | 'privacyLevel';
+/** A site to store; the rating fields default to no tariff and no masking. */
+export type SiteInput = Omit<Site, 'id' | RatingFields> & Partial<Pick<Site, RatingFields>>;
 
 function toSite(row: DbSiteRow, clusterIds: string[], accessCodes: string[]): Site {
   return {
@@ -32,6 +41,10 @@ function toSite(row: DbSiteRow, clusterIds: string[], accessCodes: string[]): Si
     autoAcquire: Boolean(row.auto_acquire),
     clusterIds,
     accessCodes,
+    tariffCode: row.tariff_code ?? null,
+    internalTariffCode: row.internal_tariff_code ?? null,
+    privacyDigits: Number(row.privacy_digits ?? 0),
+    privacyLevel: Number(row.privacy_level ?? 8),
   };
 }
 
@@ -73,6 +86,10 @@ export async function upsertSite(options: { db: DbOrTx; site: SiteInput; now: nu
     driver: site.driver,
     import_internal: site.importInternal,
     auto_acquire: site.autoAcquire,
+    tariff_code: site.tariffCode ?? null,
+    internal_tariff_code: site.internalTariffCode ?? null,
+    privacy_digits: site.privacyDigits ?? 0,
+    privacy_level: site.privacyLevel ?? 8,
   };
   const existing = await db('sites').where({ code: site.code }).first('id');
   let id: number;
@@ -101,12 +118,14 @@ export interface GatewayInput {
   match: 'exact' | 'glob';
   kind: 'gateway' | 'trunk';
   label: string;
+  /** Tariff of calls out through this gateway; null or absent: the site's default. */
+  tariff?: string | null;
 }
 
 /** Creates or updates a gateway/trunk of a site (unique on site and name). */
 export async function upsertGateway(options: { db: DbOrTx; siteId: number; gateway: Omit<GatewayInput, 'site'> }): Promise<void> {
   const { db, siteId, gateway } = options;
-  const values = { match: gateway.match, kind: gateway.kind, label: gateway.label };
+  const values = { match: gateway.match, kind: gateway.kind, label: gateway.label, tariff_code: gateway.tariff ?? null };
   const n = await db('gateways').where({ site_id: siteId, name: gateway.name }).update(values);
   if (n === 0) await db('gateways').insert({ ...values, site_id: siteId, name: gateway.name });
 }

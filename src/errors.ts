@@ -16,3 +16,8 @@ export class AppError extends Error {
 
 export const NotFoundError = (what: string) => new AppError(`${what} not found`, 404, 'not_found');
 export const ValidationError = (message: string) => new AppError(message, 400, 'validation_error');
+
+/** A command-line or API caller asked for something impossible (bad option, unknown site). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -17,6 +17,11 @@ export function createLogger(options: { level: string; destination?: NodeJS.Writ
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination === undefined ? pino.destination({ dest: 1, sync: false }) : (options.destination as never),
+    // A file descriptor (2: stderr for CLI commands, whose stdout carries output) is written synchronously.
+    options.destination === undefined
+      ? pino.destination({ dest: 1, sync: false })
+      : typeof options.destination === 'number'
+        ? pino.destination({ dest: options.destination, sync: true })
+        : options.destination,
   );
 }

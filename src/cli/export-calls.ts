@@ -2,22 +2,29 @@ import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
 import type { DbOrTx } from '../db/knex.js';
 import { listCallsPage, type CallExportRow } from '../db/queries/list-calls.js';
+import { maskDigits } from '../rating/call-rating.js';
 
 /** Columns of `tollgate calls`, in order (documented in the README). */
 export const CALL_EXPORT_COLUMNS = [
   'site', 'direction', 'answered', 'start_utc', 'ring_s', 'duration_s', 'extension', 'partition', 'user', 'department',
-  'cost_center', 'remote_number', 'dialed_number', 'gateway', 'destination_type', 'account_code', 'cost', 'currency',
-  'redirected', 'transferred', 'conference', 'cluster_id', 'cdr_pkid', 'party', 'cdr_file', 'cdr_line',
+  'cost_center', 'remote_number', 'dialed_number', 'gateway', 'destination_type', 'nation', 'area', 'carrier', 'tariff',
+  'account_code', 'cost', 'currency', 'redirected', 'transferred', 'conference', 'cluster_id', 'cdr_pkid', 'party', 'cdr_file', 'cdr_line',
 ] as const;
 
 const PAGE = 5000;
 
-function present(r: CallExportRow, json: boolean): Record<(typeof CALL_EXPORT_COLUMNS)[number], unknown> {
+/** A PSTN number under the site's privacy rule (internal numbers are not masked). */
+function masked(r: CallExportRow, n: string, mask: boolean): string {
+  return mask && r.direction !== 'internal' ? maskDigits(n, r.privacy_digits) : n;
+}
+
+function present(r: CallExportRow, json: boolean, mask: boolean): Record<(typeof CALL_EXPORT_COLUMNS)[number], unknown> {
   return {
     site: r.site, direction: r.direction, answered: r.answered, start_utc: new Date(r.start_at * 1000).toISOString(),
     ring_s: r.ring_s, duration_s: r.duration_s, extension: r.extension, partition: r.partition, user: r.user ?? '',
-    department: r.department ?? '', cost_center: r.cost_center ?? '', remote_number: r.remote_number, dialed_number: r.dialed_number,
-    gateway: r.gateway, destination_type: r.destination_type, account_code: r.account_code,
+    department: r.department ?? '', cost_center: r.cost_center, remote_number: masked(r, r.remote_number, mask),
+    dialed_number: masked(r, r.dialed_number, mask), gateway: r.gateway, destination_type: r.destination_type, nation: r.nation,
+    area: r.area, carrier: r.carrier, tariff: r.tariff_code, account_code: r.account_name || r.account_code,
     cost: r.cost === null ? (json ? null : '') : r.cost, currency: r.currency ?? (json ? null : ''), redirected: r.redirected, transferred: r.transferred,
     conference: r.conference, cluster_id: r.cluster_id, cdr_pkid: r.cdr_pkid, party: r.party, cdr_file: r.cdr_file, cdr_line: r.cdr_line,
   };
@@ -29,6 +36,8 @@ function present(r: CallExportRow, json: boolean): Record<(typeof CALL_EXPORT_CO
  */
 export async function writeCalls(options: {
   db: DbOrTx; out: NodeJS.WritableStream; format: 'csv' | 'json'; from?: number | undefined; to?: number | undefined; siteCode?: string | undefined;
+  /** Apply each site's privacy rule to the numbers. */
+  mask?: boolean;
 }): Promise<number> {
   const { db, out, format } = options;
   const write = async (s: string) => {
@@ -49,7 +58,7 @@ export async function writeCalls(options: {
     if (page.length === 0) break;
     afterId = page[page.length - 1]!.id;
     for (const r of page) {
-      const rec = present(r, !csv);
+      const rec = present(r, !csv, options.mask === true);
       if (csv) {
         if (!csv.write(rec)) await once(csv, 'drain');
       } else await write((n === 0 ? '\n' : ',\n') + JSON.stringify(rec));

@@ -5,18 +5,18 @@ import { migrateLatest, migrateRollbackAll, openDb } from '../db/knex.js';
 import { listDiscarded, listUndefinedExtensions } from '../db/queries/discarded.js';
 import { siteStatus } from '../db/queries/site-status.js';
 import { ImportError, importReferenceFile } from '../admin/reference-import.js';
+import { UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { writeCalls } from './export-calls.js';
 import { importFiles } from './import-files.js';
 import { printTable } from './print.js';
+import { registerRatingCommands } from './rating-commands.js';
 
 /**
  * `tollgate` command line. Every command reads the same settings as the server (TOLLGATE_* and
  * TOLLGATE_CONFIG), so `tollgate import` and `tollgate serve` share one database.
  */
-
-class UsageError extends Error {}
 
 // `tollgate calls | head`: a reader that goes away is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -107,11 +107,12 @@ program
   .option('--from <iso>', 'start time from (inclusive), ISO 8601')
   .option('--to <iso>', 'start time to (exclusive), ISO 8601')
   .option('--site <code>', 'only this site')
-  .action(async (o: { format: 'csv' | 'json'; from?: string; to?: string; site?: string }) => {
+  .option('--mask', "mask numbers by each site's privacy rule (as viewers below its privacy level see them)")
+  .action(async (o: { format: 'csv' | 'json'; from?: string; to?: string; site?: string; mask?: boolean }) => {
     const from = isoToEpoch('--from', o.from);
     const to = isoToEpoch('--to', o.to);
     if (from !== undefined && to !== undefined && to <= from) throw new UsageError('--to must be after --from');
-    await withRuntime((rt) => writeCalls({ db: rt.db, out: process.stdout, format: o.format, from, to, siteCode: o.site }));
+    await withRuntime((rt) => writeCalls({ db: rt.db, out: process.stdout, format: o.format, from, to, siteCode: o.site, mask: o.mask === true }));
   });
 
 program
@@ -161,6 +162,9 @@ program
         );
         for (const [reason, n] of Object.entries(s.discarded)) process.stdout.write(`  discarded ${reason}: ${n}\n`);
         if (s.undefinedExtensions) process.stdout.write(`  extensions not defined: ${s.undefinedExtensions}\n`);
+        if (s.unknownAccounts) process.stdout.write(`  calls with an unknown account code: ${s.unknownAccounts}\n`);
+        if (s.unknownDestinations) process.stdout.write(`  outgoing calls to an unknown destination: ${s.unknownDestinations}\n`);
+        if (!s.tariff) process.stdout.write('  no default tariff: outgoing calls are stored without a cost (tollgate sites import with a tariff column)\n');
         if (s.gatewaysConfigured === 0) {
           process.stdout.write('  no gateways configured: gateways and trunks are recognised by heuristics (see docs/cdr-rules.md)\n');
         }
@@ -180,6 +184,8 @@ for (const kind of ['sites', 'gateways', 'users'] as const) {
       process.stdout.write(`${n} ${kind} imported\n`);
     });
 }
+
+registerRatingCommands(program, { withRuntime, isoToEpoch });
 
 program
   .command('demo')

@@ -1,4 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { readSampleTariffs } from '../admin/sample-tariffs.js';
+import { upsertAccountCodes } from '../db/queries/account-codes.js';
+import { setPrefixTable } from '../db/queries/prefix-tables.js';
+import { parsePrefixTable } from '../rating/prefix-table.js';
 import type { DbOrTx } from '../db/knex.js';
+import { upsertTariffs } from '../db/queries/tariffs.js';
 import { findSiteByCode, upsertGateway, upsertSite } from '../db/queries/sites.js';
 import { upsertUser, type UserInput } from '../db/queries/users.js';
 import { usDialPlan, type DialPlan } from './dial-plan.js';
@@ -63,21 +70,44 @@ export function demoDialPlan(people: readonly DemoPerson[] = demoPeople()): Dial
   });
 }
 
+/** The sample tariff of the demo site. */
+export const DEMO_TARIFF = 'US-SAMPLE';
+
 /**
  * Creates or updates the demo site, its gateways and its users (idempotent: the same rows after
  * any number of runs). Returns the number of users.
  */
 export async function ensureDemoSite(options: { db: DbOrTx; plan: DialPlan; people: readonly DemoPerson[]; now: number }): Promise<number> {
   const { db, plan, people, now } = options;
+  // The US sample tariff (made-up prices) rates the demo's outgoing calls.
+  await upsertTariffs({ db, tariffs: (await readSampleTariffs()).filter((t) => t.code === DEMO_TARIFF), now });
   await upsertSite({
     db, now,
     site: {
       code: DEMO_SITE, name: 'Demo office (generated data)', country: 'US', areaCode: '212', timezone: DEMO_TIMEZONE,
       currency: 'USD', driver: 'cucm', importInternal: true, autoAcquire: false, clusterIds: [DEMO_CLUSTER], accessCodes: [plan.accessCode],
+      tariffCode: DEMO_TARIFF,
     },
   });
   const site = await findSiteByCode({ db, code: DEMO_SITE });
   if (!site) throw new Error('the demo site could not be created');
+  // The US sample prefix table names areas; account codes: client matter codes (52001 is left
+  // out, so the demo shows unknown codes in `status`) and the FAC descriptions CUCM writes.
+  const prefixes = parsePrefixTable(await readFile(fileURLToPath(new URL('../rating/samples/prefixes-us.csv', import.meta.url)), 'utf8'));
+  await setPrefixTable({ db, siteId: site.id, entries: prefixes.entries, now });
+  await upsertAccountCodes({
+    db,
+    codes: [
+      { code: '1001', description: 'Client Acme Corp', costCenter: 'CC-9001', privacyDigits: 0, replaceWithDescription: true },
+      { code: '1002', description: 'Client Globex', costCenter: 'CC-9002', privacyDigits: 0, replaceWithDescription: true },
+      { code: '2040', description: 'Project Apollo', costCenter: 'CC-5100', privacyDigits: 0, replaceWithDescription: false },
+      { code: '3150', description: 'HR hotline (private)', costCenter: 'CC-2100', privacyDigits: 4, replaceWithDescription: false },
+      { code: '4711', description: 'Internal audit', costCenter: 'CC-3100', privacyDigits: 0, replaceWithDescription: false },
+      { code: 'Legal1', description: 'Legal department', costCenter: 'CC-LEGAL', privacyDigits: 4, replaceWithDescription: true },
+      { code: 'Sales-Intl', description: 'International sales', costCenter: 'CC-4100', privacyDigits: 0, replaceWithDescription: false },
+      { code: 'Exec', description: 'Executive', costCenter: 'CC-1000', privacyDigits: 6, replaceWithDescription: false },
+    ].map((c) => ({ ...c, siteId: site.id })),
+  });
   await upsertGateway({ db, siteId: site.id, gateway: { name: 'SIP-TRUNK-PSTN', match: 'exact', kind: 'trunk', label: 'PSTN SIP trunk (carrier SBC)' } });
   await upsertGateway({ db, siteId: site.id, gateway: { name: 'S0/SU0/DS1-*@gw1.demo.local', match: 'glob', kind: 'gateway', label: 'MGCP PRI gateway gw1' } });
   for (let i = 0; i < people.length; i++) {

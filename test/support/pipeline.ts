@@ -40,7 +40,7 @@ export async function setupPipeline(kind: 'sqlite' | 'postgres' = 'sqlite', opti
     addUser: (u: UserInput) => upsertUser({ db: t.db, user: u, now }),
     /** Spools a file as `tollgate import` does, then mines what is waiting. */
     async importFile(file: string, name = path.basename(file)) {
-      const r = await spool.receive({ name, source: createReadStream(file), channel: 'import', site: 'HQ' });
+      const r = await spool.receive({ name, source: createReadStream(file), channel: 'import', site: options.site?.code ?? HQ.code });
       await miner.runUntilIdle();
       return r;
     },

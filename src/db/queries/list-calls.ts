@@ -13,14 +13,23 @@ export interface CallExportRow {
   partition: string;
   user: string | null;
   department: string | null;
-  cost_center: string | null;
+  cost_center: string;
   remote_number: string;
   dialed_number: string;
   gateway: string;
   destination_type: string;
   account_code: string;
+  /** The account code as shown ('' when the code is not in the table). */
+  account_name: string;
   cost: number | null;
   currency: string | null;
+  nation: string;
+  area: string;
+  carrier: string;
+  tariff_code: string;
+  /** The site's privacy rule: digits to mask for viewers below `privacy_level`. */
+  privacy_digits: number;
+  privacy_level: number;
   redirected: boolean;
   transferred: boolean;
   conference: boolean;
@@ -48,8 +57,9 @@ export async function listCallsPage(options: {
     .limit(limit)
     .select(
       'c.id', 's.code as site', 'c.direction', 'c.answered', 'c.start_at', 'c.ring_s', 'c.duration_s', 'c.extension',
-      'c.partition', 'u.username as user', 'u.department', 'u.cost_center', 'c.remote_number', 'c.dialed_number', 'c.gateway',
-      'c.destination_type', 'c.account_code', 'c.cost', 'c.currency', 'c.redirected', 'c.transferred', 'c.conference',
+      'c.partition', 'u.username as user', 'u.department', 'c.cost_center', 'c.remote_number', 'c.dialed_number', 'c.gateway',
+      'c.destination_type', 'c.account_code', 'c.account_name', 'c.cost', 'c.currency', 'c.nation', 'c.area', 'c.carrier', 'c.tariff_code',
+      's.privacy_digits', 's.privacy_level', 'c.redirected', 'c.transferred', 'c.conference',
       'c.cluster_id', 'c.pkid as cdr_pkid', 'c.party', 'f.name as cdr_file', 'c.cdr_line',
     );
   if (from !== undefined) q.where('c.start_at', '>=', from);
@@ -61,6 +71,8 @@ export async function listCallsPage(options: {
     id: Number(r.id),
     start_at: Number(r.start_at),
     cost: r.cost === null ? null : Number(r.cost),
+    privacy_digits: Number(r.privacy_digits),
+    privacy_level: Number(r.privacy_level),
     answered: Boolean(r.answered),
     redirected: Boolean(r.redirected),
     transferred: Boolean(r.transferred),

@@ -10,15 +10,22 @@ export interface SiteStatus {
   undefinedExtensions: number;
   lastFileAt: string | null;
   gatewaysConfigured: number;
+  /** Calls stored with an account code that is not in the table (at ingest). */
+  unknownAccounts: number;
+  /** Outgoing calls whose destination was unknown (at ingest). */
+  unknownDestinations: number;
+  /** The site's default tariff, or null. */
+  tariff: string | null;
 }
 
 /** Per site: files by status, rows read, calls stored, discarded rows by reason, last file time. */
 export async function siteStatus(options: { db: DbOrTx }): Promise<SiteStatus[]> {
   const { db } = options;
   const [sites, files, calls, discards, undef, gateways] = await Promise.all([
-    db('sites').select('id', 'code').orderBy('code'),
+    db('sites').select('id', 'code', 'tariff_code').orderBy('code'),
     db('cdr_files').groupBy('site_id', 'status').select('site_id', 'status')
-      .count({ n: '*' }).sum({ rows: 'rows' }).sum({ duplicates: 'duplicates' }).max({ last: 'received_at' }),
+      .count({ n: '*' }).sum({ rows: 'rows' }).sum({ duplicates: 'duplicates' }).max({ last: 'received_at' })
+      .sum({ unknown_accounts: 'unknown_accounts' }).sum({ unknown_destinations: 'unknown_destinations' }),
     db('calls').groupBy('site_id').select('site_id').count({ n: '*' }),
     db('discarded_rows').whereNull('resolved_at').groupBy('site_id', 'reason').select('site_id', 'reason').count({ n: '*' }),
     db('discarded_rows').where('reason', 'extension-not-configured').whereNull('resolved_at')
@@ -26,11 +33,12 @@ export async function siteStatus(options: { db: DbOrTx }): Promise<SiteStatus[]>
     db('gateways').groupBy('site_id').select('site_id').count({ n: '*' }),
   ]);
   const num = (v: unknown) => Number(v ?? 0);
-  return (sites as Array<{ id: number; code: string }>).map((s) => {
+  return (sites as Array<{ id: number; code: string; tariff_code: string | null }>).map((s) => {
     const st: SiteStatus = {
       site: s.code,
       files: { received: 0, done: 0, failed: 0, pending: 0, skipped: 0 },
       rows: 0, stored: 0, duplicates: 0, discarded: {}, undefinedExtensions: 0, lastFileAt: null, gatewaysConfigured: 0,
+      unknownAccounts: 0, unknownDestinations: 0, tariff: s.tariff_code ?? null,
     };
     let last = 0;
     for (const f of files as Array<Record<string, unknown>>) {
@@ -44,6 +52,8 @@ export async function siteStatus(options: { db: DbOrTx }): Promise<SiteStatus[]>
       else st.files.pending += n;
       st.rows += num(f.rows);
       st.duplicates += num(f.duplicates);
+      st.unknownAccounts += num(f.unknown_accounts);
+      st.unknownDestinations += num(f.unknown_destinations);
       last = Math.max(last, num(f.last));
     }
     st.lastFileAt = last > 0 ? new Date(last * 1000).toISOString() : null;

@@ -69,6 +69,11 @@ const schema = z
     /** Rows committed per transaction by the miner. */
     batchSize: z.coerce.number().int().min(1).max(100000).default(2000),
     minerPollMs: z.coerce.number().int().min(50).default(1000),
+    /** Classify and rate calls as they are stored (off: stored unrated; `tollgate recalculate` rates them later). */
+    rating: z.preprocess(
+      (v) => (typeof v === 'string' ? ({ on: true, true: true, '1': true, off: false, false: false, '0': false } as Record<string, boolean>)[v.trim().toLowerCase()] ?? v : v),
+      z.boolean({ error: 'must be on or off' }),
+    ).default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     shutdownTimeoutMs: z.coerce.number().int().min(0).default(15000),
   })

@@ -34,7 +34,7 @@ export async function openRuntime(
     onAccepted: () => miner?.kick(),
   });
   miner = createMiner({
-    db, log, spool, batchSize: config.batchSize, pollMs: config.minerPollMs,
+    db, log, spool, batchSize: config.batchSize, pollMs: config.minerPollMs, rating: config.rating,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     ...(options.onFile ? { onFile: options.onFile } : {}),
   });

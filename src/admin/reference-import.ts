@@ -149,6 +149,13 @@ export async function readRecords(file: string): Promise<Array<{ where: string; 
 /** Validates every record; throws an ImportError listing all problems (line, column, value). */
 export function validateRecords<K extends Kind>(kind: K, records: Array<{ where: string; value: Record<string, unknown> }>): Array<z.infer<(typeof SCHEMAS)[K]>> {
   const problems: string[] = [];
+  const out = checkRecords(kind, records, problems);
+  if (problems.length > 0) throw new ImportError(problems);
+  return out;
+}
+
+/** Validates every record, adding each problem to `problems`; returns the valid ones. */
+function checkRecords<K extends Kind>(kind: K, records: Array<{ where: string; value: Record<string, unknown> }>, problems: string[]): Array<z.infer<(typeof SCHEMAS)[K]>> {
   const out: Array<z.infer<(typeof SCHEMAS)[K]>> = [];
   const schema = SCHEMAS[kind];
   const known = new Set(Object.keys(schema.shape));
@@ -167,7 +174,6 @@ export function validateRecords<K extends Kind>(kind: K, records: Array<{ where:
       }
     } else out.push(r.data as z.infer<(typeof SCHEMAS)[K]>);
   });
-  if (problems.length > 0) throw new ImportError(problems);
   return out;
 }
 
@@ -211,16 +217,20 @@ export async function importReferenceFile(options: { db: Db; kind: Kind; file: s
     return gws.length;
   }
   if (kind === 'accounts') {
-    const codes = validateRecords('accounts', records);
+    // Every problem at once: bad fields, duplicates and unknown sites (checked on the raw values).
+    const codes = checkRecords('accounts', records, problems);
+    const raw = records.map(({ where, value }) => ({
+      where, code: String(value.code ?? '').trim(), site: String(value.site ?? '').trim().replace(/^\*$/, ''),
+    }));
     const seen = new Map<string, string>();
-    codes.forEach((c, i) => {
-      const key = `${c.site}\u0000${c.code}`;
+    for (const r of raw) {
+      const key = `${r.site}\u0000${r.code}`;
       const first = seen.get(key);
-      if (first !== undefined) problems.push(`${records[i]!.where}: code: a second row for code ${JSON.stringify(c.code)}${c.site ? ` of site ${c.site}` : ''} (first at ${first})`);
-      else seen.set(key, records[i]!.where);
-    });
+      if (first !== undefined) problems.push(`${r.where}: code: a second row for code ${JSON.stringify(r.code)}${r.site ? ` of site ${r.site}` : ''} (first at ${first})`);
+      else seen.set(key, r.where);
+    }
     await db.transaction(async (tx) => {
-      const ids = await siteIds(tx, codes.map((c) => c.site), records, problems);
+      const ids = await siteIds(tx, raw.map((r) => r.site), raw, problems);
       if (problems.length > 0) throw new ImportError(problems);
       await upsertAccountCodes({
         db: tx,

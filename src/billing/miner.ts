@@ -28,6 +28,8 @@ export interface MinerOptions {
   pollMs: number;
   /** Seconds a claimed file stays ours without a checkpoint. */
   leaseSeconds?: number;
+  /** Classify and rate calls (default true); false stores them unrated. */
+  rating?: boolean;
   now?: () => number;
   onBatch?: (batch: StoredBatch) => void;
   onFile?: (file: DbCdrFileRow, result: MineResult | { error: string }) => void;
@@ -76,7 +78,7 @@ export function createMiner(o: MinerOptions) {
       return true;
     }
     try {
-      const ctxData = await loadSiteContextData({ db: o.db, site });
+      const ctxData = await loadSiteContextData({ db: o.db, site, rating: o.rating !== false });
       const result = await mineFile({
         db: o.db, log: flog, file, path: source, site, ctxData, batchSize: o.batchSize,
         clusterId: parseCdrFileName(file.name)?.clusterId ?? site.clusterIds[0] ?? site.code,

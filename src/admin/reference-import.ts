@@ -107,6 +107,7 @@ export const userSchema = z.object({
   department: text(100),
   cost_center: text(100),
   office_location: text(100),
+  manager: text(128),
   ...customs,
   partition: text(50),
   extension: z.string().trim().regex(/^[0-9A-Za-z+*#._-]{0,50}$/, 'not a directory number').default(''),

@@ -46,6 +46,7 @@ export interface DbUserRow {
   voicemail_extension: string;
   voicemail_billing: boolean | number;
   anonymous: boolean | number;
+  manager: string;
   created_at: number;
   updated_at: number;
   [custom: `custom_${number}`]: string;

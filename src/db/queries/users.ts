@@ -10,6 +10,8 @@ export const USER_FIELDS = [
 export type UserInput = { [K in (typeof USER_FIELDS)[number]]: K extends `${string}_billing` ? boolean : string } & {
   site_id: number | null;
   devices: string[];
+  /** The manager's username (budget notices). */
+  manager?: string;
 };
 
 /** Creates or updates a user by username and replaces the user's device names. Returns the id. */

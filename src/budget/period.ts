@@ -1,0 +1,100 @@
+/**
+ * Budget periods in a site's time zone: a day, a week starting on a chosen weekday, or a calendar
+ * month, each from local midnight to local midnight (so a period around a DST change is 23 or 25
+ * hours a day longer or shorter). Pure: epoch seconds in, epoch seconds out.
+ */
+
+export type PeriodKind = 'daily' | 'weekly' | 'monthly';
+export const PERIOD_KINDS = ['daily', 'weekly', 'monthly'] as const;
+
+export interface PeriodRule {
+  period: PeriodKind;
+  /** First day of a week: 0 = Monday … 6 = Sunday. */
+  weekStart: number;
+  timezone: string;
+}
+
+export interface Period {
+  /** Epoch seconds, inclusive. */
+  start: number;
+  /** Epoch seconds, exclusive (the next period's start). */
+  end: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Local calendar fields at epoch second `t`. */
+function localParts(timeZone: string, t: number): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
+  const p: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(new Date(t * 1000))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return { y: p.year ?? 1970, m: p.month ?? 1, d: p.day ?? 1, hh: p.hour ?? 0, mm: p.minute ?? 0, ss: p.second ?? 0 };
+}
+
+/** Local wall-clock time minus UTC at `t`, in seconds. */
+function offsetAt(timeZone: string, t: number): number {
+  const l = localParts(timeZone, t);
+  return Date.UTC(l.y, l.m - 1, l.d, l.hh, l.mm, l.ss) / 1000 - t;
+}
+
+/**
+ * The first instant of local calendar day y-m-d (month 1-12; out-of-range days roll over). Where
+ * midnight does not exist (a zone that springs forward at 00:00) the day starts when the clock
+ * jumps.
+ */
+export function localMidnight(timeZone: string, y: number, m: number, d: number): number {
+  const wall = Date.UTC(y, m - 1, d) / 1000;
+  // Two rounds find the offset in force at that wall time; a skipped midnight lands after the gap.
+  let t = wall - offsetAt(timeZone, wall);
+  t = wall - offsetAt(timeZone, t);
+  const l = localParts(timeZone, t);
+  const day = Date.UTC(l.y, l.m - 1, l.d) / 1000;
+  if (day < wall) {
+    // Still on the previous local day (midnight was skipped): move to the jump.
+    t += 86_400 - (l.hh * 3600 + l.mm * 60 + l.ss);
+  }
+  return t;
+}
+
+/** Throws a RangeError for an unknown zone. */
+export function checkTimeZone(timeZone: string): void {
+  formatter(timeZone);
+}
+
+/** The period containing epoch second `t`. */
+export function periodAt(rule: PeriodRule, t: number): Period {
+  const l = localParts(rule.timezone, t);
+  let y = l.y;
+  let m = l.m;
+  let d = l.d;
+  let next: [number, number, number];
+  if (rule.period === 'daily') next = [y, m, d + 1];
+  else if (rule.period === 'monthly') {
+    d = 1;
+    next = [y, m + 1, 1];
+  } else {
+    const weekday = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; // 0 = Monday
+    const back = (weekday - rule.weekStart + 7) % 7;
+    const first = new Date(Date.UTC(y, m - 1, d - back));
+    y = first.getUTCFullYear();
+    m = first.getUTCMonth() + 1;
+    d = first.getUTCDate();
+    next = [y, m, d + 7];
+  }
+  return { start: localMidnight(rule.timezone, y, m, d), end: localMidnight(rule.timezone, ...next) };
+}
+
+/** The period after `p` (its end is the next one's start). */
+export function nextPeriod(rule: PeriodRule, p: Period): Period {
+  return periodAt(rule, p.end);
+}

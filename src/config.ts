@@ -43,6 +43,21 @@ function parseReceiverUsers(v: unknown): unknown {
   });
 }
 
+/** A switch: on/off, true/false, 1/0. */
+const onOff = z.preprocess(
+  (v) => (typeof v === 'string' ? ({ on: true, true: true, '1': true, yes: true, off: false, false: false, '0': false, no: false } as Record<string, boolean>)[v.trim().toLowerCase()] ?? v : v),
+  z.boolean({ error: 'must be on or off' }),
+);
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const schema = z
   .object({
     dataDir: z.string().min(1).default('./data'),
@@ -70,10 +85,24 @@ const schema = z
     batchSize: z.coerce.number().int().min(1).max(100000).default(2000),
     minerPollMs: z.coerce.number().int().min(50).default(1000),
     /** Classify and rate calls as they are stored (off: stored unrated; `tollgate recalculate` rates them later). */
-    rating: z.preprocess(
-      (v) => (typeof v === 'string' ? ({ on: true, true: true, '1': true, off: false, false: false, '0': false } as Record<string, boolean>)[v.trim().toLowerCase()] ?? v : v),
-      z.boolean({ error: 'must be on or off' }),
-    ).default(true),
+    rating: onOff.default(true),
+    /** SMTP server for budget notices; none: mails stay queued in the outbox. */
+    smtpHost: z.string().min(1).optional(),
+    smtpPort: port.default(587),
+    /** on: TLS from the first byte (port 465); off: STARTTLS when the server offers it. */
+    smtpSecure: onOff.default(false),
+    smtpUser: z.string().optional(),
+    smtpPassword: z.string().optional(),
+    mailFrom: z.string().min(3).default('tollgate@localhost'),
+    /** Recipients of "admins" budget notices, comma separated. */
+    adminEmails: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
+      z.array(z.string().regex(/^[^@\s]+@[^@\s]+$/, 'not an e-mail address')),
+    ).default([]),
+    /** How often every budget is re-summed from the database (periods, locks, after recalculation). */
+    budgetReconcileMs: z.coerce.number().int().min(1000).default(60_000),
+    /** Time zone of budgets whose members have no site. */
+    defaultTimezone: z.string().refine(isTimeZone, 'unknown time zone').default('UTC'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     shutdownTimeoutMs: z.coerce.number().int().min(0).default(15000),
   })

@@ -11,6 +11,7 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import { writeCalls } from './export-calls.js';
 import { importFiles } from './import-files.js';
 import { printTable } from './print.js';
+import { registerBudgetCommands } from './budget-commands.js';
 import { registerRatingCommands } from './rating-commands.js';
 
 /**
@@ -186,6 +187,7 @@ for (const kind of ['sites', 'gateways', 'users'] as const) {
 }
 
 registerRatingCommands(program, { withRuntime, isoToEpoch });
+registerBudgetCommands(program, { withRuntime });
 
 program
   .command('demo')

@@ -5,12 +5,18 @@ import type { Db } from './db/knex.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestLogger } from './http/request-logger.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
+import type { BudgetEngine } from './budget/engine.js';
+import { billingSoapRoutes, type SoapLinePort } from './soap/billing-service.js';
 
 export interface AppDeps {
   db: Db;
   log: Logger;
   /** Extra readiness checks (receivers, miner) named in the /readyz answer. */
   readiness?: ReadinessCheck[];
+  /** The admin token (API and SOAP); none: those refuse every request. */
+  adminToken?: string | undefined;
+  budgets?: BudgetEngine | undefined;
+  lines?: SoapLinePort | undefined;
 }
 
 /** Builds the Koa application. It never listens: `main.ts` does, tests use `app.callback()`. */
@@ -21,6 +27,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler());
   const router = new Router();
   healthRoutes(router, deps);
+  billingSoapRoutes(router, { db: deps.db, log: deps.log, adminToken: deps.adminToken, budgets: deps.budgets, lines: deps.lines });
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (err: Error & { status?: number }, ctx?: Koa.Context) => {

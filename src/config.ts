@@ -86,6 +86,8 @@ const schema = z
     minerPollMs: z.coerce.number().int().min(50).default(1000),
     /** Classify and rate calls as they are stored (off: stored unrated; `tollgate recalculate` rates them later). */
     rating: onOff.default(true),
+    /** Bearer token of the admin JSON API and password of the SOAP API (user `admin`); none: both refuse every request. */
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
     /** SMTP server for budget notices; none: mails stay queued in the outbox. */
     smtpHost: z.string().min(1).optional(),
     smtpPort: port.default(587),

@@ -10,6 +10,14 @@ import { startSftpReceiver } from './recorder/sftp-receiver.js';
 import type { Receiver } from './recorder/pending.js';
 import { startWatchFolder } from './recorder/watch-folder.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { createBudgetEngine, type BudgetEngine, type BudgetLocker } from './budget/engine.js';
+import { createMailer, type SmtpSettings } from './mail/mailer.js';
+
+/** The SMTP settings of the config, or null when no SMTP host is set. */
+export function smtpSettings(config: Config): SmtpSettings | null {
+  if (!config.smtpHost) return null;
+  return { host: config.smtpHost, port: config.smtpPort, secure: config.smtpSecure, user: config.smtpUser, password: config.smtpPassword, from: config.mailFrom };
+}
 
 export interface RunningServer {
   runtime: Runtime;
@@ -28,9 +36,19 @@ interface Closable {
  * drop-folder watcher and the miner. `stop()` closes the receivers first, lets the miner commit
  * the batch in flight, then closes HTTP and the database.
  */
-export async function startServer(config: Config, options: { log?: Logger } = {}): Promise<RunningServer> {
-  const runtime = await openRuntime(config, options.log ? { log: options.log } : {});
+export async function startServer(config: Config, options: { log?: Logger; budgetLocker?: BudgetLocker } = {}): Promise<RunningServer> {
+  // Budget Control hears of every committed batch at once (the engine exists once the database does).
+  let budgets: BudgetEngine | undefined;
+  const runtime = await openRuntime(config, {
+    ...(options.log ? { log: options.log } : {}),
+    onBatch: (batch) => void budgets?.onCallsStored(batch.users),
+  });
   const { log, spool, miner } = runtime;
+  budgets = createBudgetEngine({
+    db: runtime.db, log: log.child({ component: 'budget' }), adminEmails: config.adminEmails,
+    ...(options.budgetLocker ? { locker: options.budgetLocker } : {}),
+  });
+  const mailer = createMailer({ db: runtime.db, log: log.child({ component: 'mail' }), smtp: smtpSettings(config) });
   const recovered = await spool.recover();
   if (recovered > 0) log.warn({ recovered }, 'recorded spooled files left by an interrupted receive');
 
@@ -70,10 +88,15 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     log.warn('no receiver logins configured (TOLLGATE_RECEIVER_USERS): FTP and SFTP refuse every login');
   }
 
+  // Catch up first: periods that ended while tollgate was down are closed before new calls count.
+  await budgets.start(config.budgetReconcileMs);
+  mailer.start();
   miner.start();
   const app = createApp({
     db: runtime.db,
     log,
+    adminToken: config.adminToken,
+    budgets,
     readiness: [
       { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
       {
@@ -105,6 +128,8 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       log.info('stopping: receivers first, then the miner after its batch in flight');
       for (const r of receivers) await r.close().catch((err) => log.warn({ err }, 'receiver close failed'));
       await miner.stop();
+      await budgets?.stop();
+      await mailer.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -7,6 +7,7 @@ import { requestLogger } from './http/request-logger.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
 import type { BudgetEngine } from './budget/engine.js';
 import { billingSoapRoutes, type SoapLinePort } from './soap/billing-service.js';
+import { budgetRoutes } from './http/budget-routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -17,6 +18,8 @@ export interface AppDeps {
   adminToken?: string | undefined;
   budgets?: BudgetEngine | undefined;
   lines?: SoapLinePort | undefined;
+  /** Time zone of budgets whose members have no site. */
+  defaultTimezone?: string;
 }
 
 /** Builds the Koa application. It never listens: `main.ts` does, tests use `app.callback()`. */
@@ -28,6 +31,7 @@ export function createApp(deps: AppDeps): Koa {
   const router = new Router();
   healthRoutes(router, deps);
   billingSoapRoutes(router, { db: deps.db, log: deps.log, adminToken: deps.adminToken, budgets: deps.budgets, lines: deps.lines });
+  budgetRoutes(router, { db: deps.db, adminToken: deps.adminToken, budgets: deps.budgets, ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}) });
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (err: Error & { status?: number }, ctx?: Koa.Context) => {

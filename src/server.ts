@@ -97,6 +97,7 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     log,
     adminToken: config.adminToken,
     budgets,
+    defaultTimezone: config.defaultTimezone,
     readiness: [
       { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
       {

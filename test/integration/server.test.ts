@@ -64,7 +64,8 @@ describe('tollgate serve', () => {
           return Number(n?.n) === 2 ? Number(n?.n) : undefined;
         });
         assert.equal(calls, 2);
-        assert.ok(Date.now() - started < 5000, 'mined within seconds of the upload');
+        // Woken by the receiver, not by the poll a minute later (the bound is loose: CI machines are loaded).
+        assert.ok(Date.now() - started < 30_000, 'mined well before the next poll');
 
         const sftp = new SftpClient();
         await sftp.connect({ host: '127.0.0.1', port: sftpPort, username: 'cucm', password: 'pw-1' });

@@ -12,6 +12,7 @@ import { startWatchFolder } from './recorder/watch-folder.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createBudgetEngine, type BudgetEngine, type BudgetLocker } from './budget/engine.js';
 import { createMailer, type SmtpSettings } from './mail/mailer.js';
+import { createScheduler } from './reports/scheduler.js';
 
 /** The SMTP settings of the config, or null when no SMTP host is set. */
 export function smtpSettings(config: Config): SmtpSettings | null {
@@ -49,6 +50,7 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     ...(options.budgetLocker ? { locker: options.budgetLocker } : {}),
   });
   const mailer = createMailer({ db: runtime.db, log: log.child({ component: 'mail' }), smtp: smtpSettings(config) });
+  const scheduler = createScheduler({ db: runtime.db, log: log.child({ component: 'scheduler' }) });
   const recovered = await spool.recover();
   if (recovered > 0) log.warn({ recovered }, 'recorded spooled files left by an interrupted receive');
 
@@ -91,6 +93,7 @@ export async function startServer(config: Config, options: { log?: Logger; budge
   // Catch up first: periods that ended while tollgate was down are closed before new calls count.
   await budgets.start(config.budgetReconcileMs);
   mailer.start();
+  scheduler.start();
   miner.start();
   const app = createApp({
     db: runtime.db,
@@ -130,6 +133,7 @@ export async function startServer(config: Config, options: { log?: Logger; budge
       for (const r of receivers) await r.close().catch((err) => log.warn({ err }, 'receiver close failed'));
       await miner.stop();
       await budgets?.stop();
+      await scheduler.stop();
       await mailer.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -53,17 +53,20 @@ function offsetAt(timeZone: string, t: number): number {
  * jumps.
  */
 export function localMidnight(timeZone: string, y: number, m: number, d: number): number {
-  const wall = Date.UTC(y, m - 1, d) / 1000;
-  // Two rounds find the offset in force at that wall time; a skipped midnight lands after the gap.
-  let t = wall - offsetAt(timeZone, wall);
-  t = wall - offsetAt(timeZone, t);
-  const l = localParts(timeZone, t);
-  const day = Date.UTC(l.y, l.m - 1, l.d) / 1000;
-  if (day < wall) {
-    // Still on the previous local day (midnight was skipped): move to the jump.
-    t += 86_400 - (l.hh * 3600 + l.mm * 60 + l.ss);
-  }
-  return t;
+  return localTime(timeZone, y, m, d, 0, 0);
+}
+
+/**
+ * The instant the zone's clocks show y-m-d hh:mm (month 1-12; out-of-range values roll over).
+ * A wall time skipped by a DST jump maps to the first instant after the jump; a repeated one to
+ * its first occurrence.
+ */
+export function localTime(timeZone: string, y: number, m: number, d: number, hh: number, mm: number): number {
+  const wall = Date.UTC(y, m - 1, d, hh, mm) / 1000;
+  // The offsets on either side of the wall time (zones change at most once in a day).
+  const candidates = [wall - offsetAt(timeZone, wall - 43_200), wall - offsetAt(timeZone, wall + 43_200)];
+  const shows = candidates.filter((t) => t + offsetAt(timeZone, t) === wall);
+  return shows.length > 0 ? Math.min(...shows) : Math.max(...candidates);
 }
 
 /** Throws a RangeError for an unknown zone. */

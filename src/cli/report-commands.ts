@@ -88,3 +88,74 @@ export function registerReportCommands(program: Command, h: { withRuntime<T>(fn:
       if (f.out) process.stderr.write(`${result.rows} rows written to ${f.out}\n`);
     });
 }
+
+/** `tollgate schedule add|list|enable|disable|delete|run`. */
+export function registerScheduleCommands(program: Command, h: { withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> }): void {
+  const schedule = program.command('schedule').description('scheduled reports and alarms (e-mailed; the server runs them)');
+  schedule
+    .command('add')
+    .description('create or replace (by name) a scheduled report or alarm')
+    .requiredOption('--name <name>')
+    .option('--report <id>', 'a report of `tollgate reports`')
+    .option('--alarm <type>', 'outside-hours, listed-numbers, spend-over, missed-calls, international, no-calls, unknown-destinations, undefined-extensions')
+    .option('--params <json>', 'alarm parameters as JSON, e.g. {"numbers":["0039"]}', '{}')
+    .option('--options <json>', 'report options as JSON, e.g. {"period":"yesterday"}', '{}')
+    .requiredOption('--to <emails>', 'recipients, comma separated')
+    .requiredOption('--every <interval>', 'N and a unit: "1 days", "2 hours", "15 minutes", "1 weeks", "1 months"')
+    .requiredOption('--start <local>', 'first run, local date and time YYYY-MM-DDTHH:MM')
+    .requiredOption('--timezone <zone>')
+    .addOption(new Option('--format <format>').choices([...FORMATS]).default('csv'))
+    .option('--skip-empty', 'do not send when the report is empty (alarms never send empty)')
+    .option('--subject <text>', 'subject ([[REPORT]], [[FILTER]], [[PERIOD]] are replaced)')
+    .option('--body <text>', 'body ([[REPORT]], [[FILTER]], [[PERIOD]] are replaced)')
+    .action(async (o: { name: string; report?: string; alarm?: string; params: string; options: string; to: string; every: string; start: string; timezone: string; format: ReportFormat; skipEmpty?: boolean; subject?: string; body?: string }) => {
+      if (!o.report === !o.alarm) throw new UsageError('give --report or --alarm');
+      const json = (flag: string, v: string) => {
+        try {
+          return JSON.parse(v) as Record<string, unknown>;
+        } catch (err) {
+          throw new UsageError(`${flag}: not JSON: ${(err as Error).message}`);
+        }
+      };
+      const [n, unit] = o.every.trim().split(/\s+/);
+      const input = {
+        name: o.name, kind: o.report ? 'report' : 'alarm', target: o.report ?? o.alarm, options: json('--options', o.options), params: json('--params', o.params),
+        format: o.format, recipients: o.to.split(',').map((x) => x.trim()).filter(Boolean), everyN: Number(n), everyUnit: unit, startsAt: o.start,
+        timezone: o.timezone, skipEmpty: o.skipEmpty === true, ...(o.subject ? { subject: o.subject } : {}), ...(o.body ? { body: o.body } : {}),
+      };
+      const { saveSchedule } = await import('../reports/scheduler.js');
+      const id = await h.withRuntime((rt) => saveSchedule({ db: rt.db, input, now: Math.floor(Date.now() / 1000) }));
+      process.stdout.write(`schedule ${id} saved: ${o.name}\n`);
+    });
+  schedule
+    .command('list')
+    .description('scheduled reports and alarms with last run, last result and next run')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { listSchedules } = await import('../reports/scheduler.js');
+      const list = await h.withRuntime((rt) => listSchedules({ db: rt.db }));
+      const iso = (t: number | null) => (t === null ? '' : new Date(t * 1000).toISOString());
+      if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
+      else printTable(process.stdout, list.map((s) => ({
+        name: s.name, kind: s.kind, what: s.target, every: `${s.everyN} ${s.everyUnit}`, to: s.recipients.join(','), enabled: s.enabled,
+        last_run: iso(s.lastRunAt), last_status: s.lastStatus ?? '', last_result: s.lastResult ?? '', next_run: iso(s.nextRunAt),
+      })));
+    });
+  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+    schedule.command(name).argument('<name>').description(`${name} a schedule`).action(async (n: string) => {
+      const { setScheduleEnabled } = await import('../reports/scheduler.js');
+      await h.withRuntime((rt) => setScheduleEnabled({ db: rt.db, name: n, enabled, now: Math.floor(Date.now() / 1000) }));
+      process.stdout.write(`${n} ${name}d\n`);
+    });
+  }
+  schedule.command('delete').argument('<name>').description('delete a schedule').action(async (n: string) => {
+    const { deleteSchedule } = await import('../reports/scheduler.js');
+    await h.withRuntime((rt) => deleteSchedule({ db: rt.db, name: n }));
+    process.stdout.write(`${n} deleted\n`);
+  });
+  schedule.command('run').description('run the schedules that are due now (the server does this every 30 s)').action(async () => {
+    const { createScheduler } = await import('../reports/scheduler.js');
+    const n = await h.withRuntime((rt) => createScheduler({ db: rt.db, log: rt.log }).tick());
+    process.stdout.write(`${n} runs\n`);
+  });
+}

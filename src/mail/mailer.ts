@@ -46,7 +46,10 @@ export function createMailer(o: { db: Db; log: Logger; smtp: SmtpSettings | null
     let sent = 0;
     for (const m of await dueMails({ db, now: now(), limit: 50 })) {
       try {
-        await transport.sendMail({ from: o.smtp!.from, to: m.recipients, subject: m.subject, text: m.body });
+        await transport.sendMail({
+          from: o.smtp!.from, to: m.recipients, subject: m.subject, text: m.body,
+          attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.base64, 'base64') })),
+        });
         await markMailSent({ db, id: m.id, now: now() });
         sent++;
       } catch (err) {

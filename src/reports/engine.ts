@@ -142,10 +142,9 @@ function listReport(def: ListReport, o: ReportOptions, period: ReportResult['per
         .orderBy([{ column: 'c.start_at', order: dir }, { column: 'c.id', order: dir }]).limit(Math.min(PAGE, max - sent));
       if (after) {
         const a = after;
-        q.where((w) => {
-          if (dir === 'asc') w.where('c.start_at', '>', a.t).orWhere((x) => x.where('c.start_at', a.t).where('c.id', '>', a.id));
-          else w.where('c.start_at', '<', a.t).orWhere((x) => x.where('c.start_at', a.t).where('c.id', '<', a.id));
-        });
+        // (start, id) after the last row, written so that the start_at index bounds the scan.
+        if (dir === 'asc') q.where('c.start_at', '>=', a.t).where((w) => w.where('c.start_at', '>', a.t).orWhere('c.id', '>', a.id));
+        else q.where('c.start_at', '<=', a.t).where((w) => w.where('c.start_at', '<', a.t).orWhere('c.id', '<', a.id));
       }
       const page = (await q) as Array<Record<string, unknown>>;
       for (const r of page) {

@@ -1,3 +1,5 @@
+import { localParts, utcOffset, zoneFormatter } from '../time/zone.js';
+
 /**
  * Budget periods in a site's time zone: a day, a week starting on a chosen weekday, or a calendar
  * month, each from local midnight to local midnight (so a period around a DST change is 23 or 25
@@ -21,32 +23,6 @@ export interface Period {
   end: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Local calendar fields at epoch second `t`. */
-function localParts(timeZone: string, t: number): { y: number; m: number; d: number; hh: number; mm: number; ss: number } {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(t * 1000))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return { y: p.year ?? 1970, m: p.month ?? 1, d: p.day ?? 1, hh: p.hour ?? 0, mm: p.minute ?? 0, ss: p.second ?? 0 };
-}
-
-/** Local wall-clock time minus UTC at `t`, in seconds. */
-function offsetAt(timeZone: string, t: number): number {
-  const l = localParts(timeZone, t);
-  return Date.UTC(l.y, l.m - 1, l.d, l.hh, l.mm, l.ss) / 1000 - t;
-}
-
 /**
  * The first instant of local calendar day y-m-d (month 1-12; out-of-range days roll over). Where
  * midnight does not exist (a zone that springs forward at 00:00) the day starts when the clock
@@ -64,14 +40,14 @@ export function localMidnight(timeZone: string, y: number, m: number, d: number)
 export function localTime(timeZone: string, y: number, m: number, d: number, hh: number, mm: number): number {
   const wall = Date.UTC(y, m - 1, d, hh, mm) / 1000;
   // The offsets on either side of the wall time (zones change at most once in a day).
-  const candidates = [wall - offsetAt(timeZone, wall - 43_200), wall - offsetAt(timeZone, wall + 43_200)];
-  const shows = candidates.filter((t) => t + offsetAt(timeZone, t) === wall);
+  const candidates = [wall - utcOffset(timeZone, wall - 43_200), wall - utcOffset(timeZone, wall + 43_200)];
+  const shows = candidates.filter((t) => t + utcOffset(timeZone, t) === wall);
   return shows.length > 0 ? Math.min(...shows) : Math.max(...candidates);
 }
 
 /** Throws a RangeError for an unknown zone. */
 export function checkTimeZone(timeZone: string): void {
-  formatter(timeZone);
+  zoneFormatter(timeZone);
 }
 
 /** The period containing epoch second `t`. */

@@ -1,3 +1,4 @@
+import { utcOffset, zoneFormatter } from '../time/zone.js';
 import { currencyExponent, MICRO_DIGITS } from './money.js';
 import { FREE_BY_DEFAULT, rateKeyOf, timeOfDaySeconds, WEEKDAYS, type DestinationType, type Rate, type Tariff } from './tariff.js';
 
@@ -46,47 +47,27 @@ const DAY = 86_400;
 
 // ---- local time: UTC offsets from Intl, cached per zone and UTC hour ------------------------
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Offsets per zone and UTC hour; NaN marks an hour with an offset change inside. */
 const hourOffsets = new Map<string, Map<number, number>>();
 const MAX_CACHED_HOURS = 200_000;
 
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-    hourOffsets.set(timeZone, new Map());
-  }
-  return f;
-}
-
-/** Local wall-clock time minus UTC, in seconds, at epoch second `t`. */
-function exactOffset(timeZone: string, t: number): number {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(t * 1000))) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  }
-  const local = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) / 1000;
-  return local - t;
-}
-
 /** The UTC offset at `t`. Zones change offset at most once an hour, so a whole hour is cached. */
 function offsetAt(timeZone: string, t: number): number {
-  formatter(timeZone);
-  const cache = hourOffsets.get(timeZone);
-  if (!cache) throw new Error('unreachable: formatter() creates the cache');
+  let cache = hourOffsets.get(timeZone);
+  if (!cache) {
+    zoneFormatter(timeZone); // a RangeError for an unknown zone
+    cache = new Map();
+    hourOffsets.set(timeZone, cache);
+  }
   const hour = Math.floor(t / 3600);
   let off = cache.get(hour);
   if (off === undefined) {
-    const a = exactOffset(timeZone, hour * 3600);
-    off = a === exactOffset(timeZone, hour * 3600 + 3599) ? a : Number.NaN;
+    const a = utcOffset(timeZone, hour * 3600);
+    off = a === utcOffset(timeZone, hour * 3600 + 3599) ? a : Number.NaN;
     if (cache.size >= MAX_CACHED_HOURS) cache.clear();
     cache.set(hour, off);
   }
-  return Number.isNaN(off) ? exactOffset(timeZone, t) : off;
+  return Number.isNaN(off) ? utcOffset(timeZone, t) : off;
 }
 
 // ---- compiled tariffs (tariffs are treated as immutable once rated) --------------------------
@@ -248,7 +229,7 @@ export function billedSeconds(durationS: number, first: number, next: number): n
 export function rateCall(call: CallToRate, tariff: Tariff, timeZone: string): RatedCall {
   if (!Number.isSafeInteger(call.startUtc) || call.startUtc < 0) throw new RangeError(`startUtc must be whole epoch seconds, got ${call.startUtc}`);
   if (!Number.isSafeInteger(call.durationS) || call.durationS < 0) throw new RangeError(`durationS must be whole seconds ≥ 0, got ${call.durationS}`);
-  formatter(timeZone); // throws RangeError for an unknown zone, whatever the call
+  zoneFormatter(timeZone); // throws RangeError for an unknown zone, whatever the call
   const c = compile(tariff);
   const { rate, rateKey } = findRate(c, call.destination);
   const nothing: RatedCall = { cost: 0, currency: tariff.currency, rateKey, band: null, billedSeconds: 0, segments: [] };

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { periodAt } from '../budget/period.js';
+import { utcOffset } from '../time/zone.js';
 import type { DbKind } from '../config.js';
 import { dialectOf, type Db } from '../db/knex.js';
 import { UsageError } from '../errors.js';
@@ -170,13 +171,7 @@ function value(v: unknown, type: FieldType): string | number | null {
 
 /** UTC offset changes of a zone inside [from, to): CASE pieces giving the offset at c.start_at. */
 function offsetCase(tz: string, from: number, to: number): string {
-  const offsetAt = (t: number) => {
-    const p: Record<string, number> = {};
-    for (const part of new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(t * 1000))) {
-      if (part.type !== 'literal') p[part.type] = Number(part.value);
-    }
-    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) / 1000 - t;
-  };
+  const offsetAt = (t: number) => utcOffset(tz, t);
   const pieces: Array<{ until: number; off: number }> = [];
   let off = offsetAt(from);
   // Zones change their offset at an hour mark: hour steps find every change.

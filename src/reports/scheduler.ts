@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { localTime } from '../budget/period.js';
+import { localParts } from '../time/zone.js';
 import type { Db } from '../db/knex.js';
 import { enqueueMail } from '../db/queries/mail-outbox.js';
 import { UsageError } from '../errors.js';
@@ -35,19 +36,11 @@ export interface Recurrence {
   timezone: string;
 }
 
-function localFields(t: number, tz: string) {
-  const p: Record<string, number> = {};
-  for (const part of new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(new Date(t * 1000))) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  }
-  return { y: p.year!, m: p.month!, d: p.day!, hh: p.hour!, mm: p.minute! };
-}
-
 /** The k-th occurrence (k ≥ 0) of a recurrence. */
 export function occurrence(r: Recurrence, k: number): number {
   if (r.everyUnit === 'minutes') return r.startsAt + k * r.everyN * 60;
   if (r.everyUnit === 'hours') return r.startsAt + k * r.everyN * 3600;
-  const s = localFields(r.startsAt, r.timezone);
+  const s = localParts(r.timezone, r.startsAt);
   if (r.everyUnit === 'days' || r.everyUnit === 'weeks') return localTime(r.timezone, s.y, s.m, s.d + k * r.everyN * (r.everyUnit === 'weeks' ? 7 : 1), s.hh, s.mm);
   // Months: the same day of the month, or the last day of a shorter month.
   const month = s.m - 1 + k * r.everyN;

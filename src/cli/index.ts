@@ -13,7 +13,7 @@ import { importFiles } from './import-files.js';
 import { printTable } from './print.js';
 import { registerBudgetCommands } from './budget-commands.js';
 import { registerRatingCommands } from './rating-commands.js';
-import { registerReportCommands, registerScheduleCommands } from './report-commands.js';
+import { registerReportCommands, registerSavedCommands, registerScheduleCommands } from './report-commands.js';
 
 /**
  * `tollgate` command line. Every command reads the same settings as the server (TOLLGATE_* and
@@ -191,6 +191,7 @@ registerRatingCommands(program, { withRuntime, isoToEpoch });
 registerBudgetCommands(program, { withRuntime });
 registerReportCommands(program, { withRuntime });
 registerScheduleCommands(program, { withRuntime });
+registerSavedCommands(program, { withRuntime });
 
 program
   .command('demo')

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { addReportHistory, deleteSavedReport, findSavedReport, listReportHistory, listSavedReports, saveReport } from '../db/queries/saved-reports.js';
 import { UsageError } from '../errors.js';
 import { listReports, runReport } from '../reports/engine.js';
 import { parseConditionText } from '../reports/options.js';
@@ -13,7 +14,7 @@ interface ReportFlags {
   period?: string; from?: string; to?: string; timezone?: string; traffic?: string; direction?: string; answered?: boolean; unanswered?: boolean;
   site?: string[]; gateway?: string[]; extension?: string[]; department?: string[]; costCenter?: string[]; user?: string[]; destinationType?: string[];
   condition?: string[]; any?: boolean; maxRows?: string; fields?: string; interval?: string; customFields?: string; weekStart?: string;
-  format: ReportFormat; out?: string;
+  format: ReportFormat; out?: string; save?: string; description?: string; group?: string; owner: string; saved?: boolean;
 }
 
 /** Report options from the command-line flags (validated by the report engine). */
@@ -73,12 +74,28 @@ export function registerReportCommands(program: Command, h: { withRuntime<T>(fn:
     .option('--custom-fields <a,b>', 'traffic-by-custom-fields: two of custom_1 … custom_10')
     .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('csv'))
     .option('--out <file>', 'write to a file (default: standard output)')
+    .option('--save <name>', 'also save these options as a personal report of --owner')
+    .option('--description <text>', 'description of the saved report')
+    .option('--group <name>', 'group of the saved report')
+    .option('--saved', 'NAME is a personal report of --owner: run it with its saved options')
+    .option('--owner <username>', 'owner of personal reports and of the report history', 'cli')
     .action(async (name: string, f: ReportFlags) => {
       if ((f.format === 'xlsx' || f.format === 'pdf') && !f.out && process.stdout.isTTY) throw new UsageError(`--format ${f.format} needs --out FILE`);
       const result = await h.withRuntime(async (rt) => {
-        const r = await runReport({ db: rt.db, report: name, options: optionsFromFlags(f, rt.config.defaultTimezone) });
+        let report = name;
+        let options = optionsFromFlags(f, rt.config.defaultTimezone);
+        if (f.saved) {
+          const saved = await findSavedReport({ db: rt.db, owner: f.owner, name });
+          if (!saved) throw new UsageError(`no saved report ${JSON.stringify(name)} of ${f.owner} (see tollgate saved list --owner ${f.owner})`);
+          report = saved.report;
+          options = saved.options;
+        }
+        const r = await runReport({ db: rt.db, report, options });
+        const now = Math.floor(Date.now() / 1000);
+        if (f.save) await saveReport({ db: rt.db, now, saved: { owner: f.owner, name: f.save, description: f.description ?? '', group: f.group ?? '', report, options } });
         const out = f.out ? createWriteStream(f.out) : process.stdout;
         const written = await writeReport(r, f.format, out);
+        await addReportHistory({ db: rt.db, owner: f.owner, report, options, format: f.format, rows: written.rows, at: now });
         if (f.out) {
           (out as ReturnType<typeof createWriteStream>).end();
           await new Promise<void>((resolve) => out.once('close', () => resolve()));
@@ -86,6 +103,27 @@ export function registerReportCommands(program: Command, h: { withRuntime<T>(fn:
         return written;
       });
       if (f.out) process.stderr.write(`${result.rows} rows written to ${f.out}\n`);
+    });
+}
+
+/** `tollgate saved list|delete` and `tollgate history`: personal reports and report history. */
+export function registerSavedCommands(program: Command, h: { withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> }): void {
+  const saved = program.command('saved').description("personal reports (saved with tollgate report … --save NAME; run with tollgate report NAME --saved)");
+  saved.command('list').option('--owner <username>', 'owner', 'cli').option('--json', 'print JSON').description('personal reports of a user').action(async (o: { owner: string; json?: boolean }) => {
+    const list = await h.withRuntime((rt) => listSavedReports({ db: rt.db, owner: o.owner }));
+    if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
+    else printTable(process.stdout, list.map((x) => ({ group: x.group, name: x.name, report: x.report, description: x.description, options: JSON.stringify(x.options) })));
+  });
+  saved.command('delete').argument('<name>').option('--owner <username>', 'owner', 'cli').description('delete a personal report').action(async (name: string, o: { owner: string }) => {
+    const ok = await h.withRuntime((rt) => deleteSavedReport({ db: rt.db, owner: o.owner, name }));
+    if (!ok) throw new UsageError(`no saved report ${JSON.stringify(name)} of ${o.owner}`);
+    process.stdout.write(`${name} deleted\n`);
+  });
+  program.command('history').option('--owner <username>', 'owner', 'cli').option('--limit <n>', 'at most n', '50').option('--json', 'print JSON')
+    .description('reports a user ran').action(async (o: { owner: string; limit: string; json?: boolean }) => {
+      const list = await h.withRuntime((rt) => listReportHistory({ db: rt.db, owner: o.owner, limit: Number(o.limit) || 50 }));
+      if (o.json) process.stdout.write(JSON.stringify(list) + '\n');
+      else printTable(process.stdout, list.map((x) => ({ ran_at: new Date(x.ranAt * 1000).toISOString(), report: x.report, format: x.format, rows: x.rows, options: JSON.stringify(x.options) })));
     });
 }
 

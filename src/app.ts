@@ -1,26 +1,57 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
+import { curriEndpoint } from './http/curri.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestLogger } from './http/request-logger.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
+import { lockApiRoutes } from './http/lock-api.js';
+import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.js';
+import { phoneService } from './http/phone-service.js';
+import type { PhoneLockServices } from './phone-lock/create.js';
+
+/** The settings the Phone Lock routes read. */
+export type LockSettings = Pick<
+  Config,
+  'curriPath' | 'curriFailureDecision' | 'curriAnnouncement' | 'curriMaxBodyBytes' | 'curriAllowedNodes' | 'adminToken' | 'pinBlockSeconds'
+>;
 
 export interface AppDeps {
   db: Db;
   log: Logger;
   /** Extra readiness checks (receivers, miner) named in the /readyz answer. */
   readiness?: ReadinessCheck[];
+  /** Phone Lock (CURRI, phone service, JSON API); its routes exist only when given. */
+  lock?: PhoneLockServices & { settings: LockSettings };
+  /** Default: a registry of the app's own. */
+  metrics?: Metrics;
 }
 
 /** Builds the Koa application. It never listens: `main.ts` does, tests use `app.callback()`. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.proxy = false;
+  const metrics = deps.metrics ?? createMetrics();
+  const lock = deps.lock;
+  if (lock) {
+    // First: CUCM's hot path skips the request logger and the JSON error handler; it answers
+    // every request itself (always 200 + XACML) and logs what goes wrong.
+    const s = lock.settings;
+    app.use(curriEndpoint({
+      path: s.curriPath, decide: (req) => lock.phoneLock.decide(req), failureDecision: s.curriFailureDecision,
+      ...(s.curriAnnouncement ? { announcement: s.curriAnnouncement } : {}),
+      maxBodyBytes: s.curriMaxBodyBytes, allowedNodes: s.curriAllowedNodes, metrics, log: deps.log.child({ component: 'curri' }),
+    }));
+  }
   app.use(requestLogger(deps.log));
+  if (lock) app.use(phoneService({ ...lock, log: deps.log, blockMinutes: Math.ceil(lock.settings.pinBlockSeconds / 60) }));
   app.use(errorHandler());
   const router = new Router();
   healthRoutes(router, deps);
+  metricsRoutes(router, metrics);
+  if (lock) lockApiRoutes(router, { db: deps.db, ...lock, ...(lock.settings.adminToken ? { adminToken: lock.settings.adminToken } : {}) });
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (err: Error & { status?: number }, ctx?: Koa.Context) => {

@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
@@ -9,11 +11,16 @@ import { startFtpReceiver } from './recorder/ftp-receiver.js';
 import { startSftpReceiver } from './recorder/sftp-receiver.js';
 import type { Receiver } from './recorder/pending.js';
 import { startWatchFolder } from './recorder/watch-folder.js';
+import { createMetrics } from './http/metrics.js';
+import { createPhoneLockServices, type PhoneLockServices } from './phone-lock/create.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
 export interface RunningServer {
   runtime: Runtime;
+  lock: PhoneLockServices;
   httpPort: number;
+  /** The HTTPS port when a certificate is configured. */
+  httpsPort: number | undefined;
   ftpPort: number | undefined;
   sftpPort: number | undefined;
   stop(): Promise<void>;
@@ -70,10 +77,20 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
     log.warn('no receiver logins configured (TOLLGATE_RECEIVER_USERS): FTP and SFTP refuse every login');
   }
 
+  const lock = createPhoneLockServices(config, runtime.db, log, { push: true });
+  try {
+    await lock.phoneLock.start();
+  } catch (err) {
+    for (const r of receivers) await r.close().catch(() => undefined);
+    await runtime.close();
+    throw err;
+  }
   miner.start();
   const app = createApp({
     db: runtime.db,
     log,
+    lock: { ...lock, settings: config },
+    metrics: createMetrics({ processMetrics: true }),
     readiness: [
       { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
       {
@@ -86,29 +103,44 @@ export async function startServer(config: Config, options: { log?: Logger } = {}
       },
     ],
   });
-  const server = http.createServer(app.callback());
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.httpPort, config.httpHost, () => resolve());
-  });
-  const httpPort = (server.address() as AddressInfo).port;
-  log.info({ httpPort, ftpPort, sftpPort, db: config.dbKind, dataDir: path.resolve(config.dataDir) }, 'tollgate started');
+  // CUCM keeps its CURRI connections open and sends HEAD keep-alives: idle and header timeouts
+  // above a minute keep those connections from churning.
+  const servers: http.Server[] = [http.createServer(app.callback())];
+  if (config.httpsCert && config.httpsKey) {
+    servers.push(https.createServer({
+      cert: readFileSync(config.httpsCert), key: readFileSync(config.httpsKey),
+      ...(config.httpsCa ? { ca: readFileSync(config.httpsCa), requestCert: true, rejectUnauthorized: true } : {}),
+    }, app.callback()));
+  }
+  const ports: number[] = [];
+  for (const [i, server] of servers.entries()) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(i === 0 ? config.httpPort : config.httpsPort, config.httpHost, () => resolve());
+    });
+    ports.push((server.address() as AddressInfo).port);
+  }
+  const [httpPort, httpsPort] = ports as [number, number | undefined];
+  log.info({ httpPort, httpsPort, ftpPort, sftpPort, db: config.dbKind, dataDir: path.resolve(config.dataDir) }, 'tollgate started');
 
   let stopping = false;
   return {
-    runtime, httpPort, ftpPort, sftpPort,
+    runtime, lock, httpPort, httpsPort, ftpPort, sftpPort,
     async stop() {
       if (stopping) return;
       stopping = true;
       log.info('stopping: receivers first, then the miner after its batch in flight');
       for (const r of receivers) await r.close().catch((err) => log.warn({ err }, 'receiver close failed'));
       await miner.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await lock.phoneLock.stop();
+      for (const server of servers) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      }
       await runtime.db.destroy();
       log.info('stopped');
     },

@@ -86,7 +86,8 @@ export function phoneInput(o: { title?: string; prompt?: string; url: string; it
     i.ele('InputFlags').txt(item.inputFlags);
   }
   softKeys(el, o.softKeys);
-  return d.end({ prettyPrint: false });
+  // `<DefaultValue></DefaultValue>`: the phones' parser is not a full XML parser; keep the documented form.
+  return d.end({ prettyPrint: false, allowEmptyTags: true });
 }
 
 /** `CiscoIPPhoneExecute`: at most 3 items, of which at most one HTTP URL. */

@@ -59,7 +59,7 @@ export function phoneService(deps: PhoneServiceDeps): Middleware {
       return;
     }
     const owner = entry.owner;
-    const base = `${ctx.origin}/phone`;
+    const base = `${ctx.protocol}://${ctx.host}/phone`;
     const q = `device=${encodeURIComponent(entry.name)}`;
     const label = `Line ${owner.extension}`;
     switch (sub) {

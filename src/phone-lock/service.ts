@@ -100,6 +100,11 @@ export class PhoneLock {
     await this.o.pusher?.idle();
   }
 
+  /** Resolves when no push is queued or in flight. */
+  async pushesDone(): Promise<void> {
+    await this.o.pusher?.idle();
+  }
+
   async refreshDirectory(): Promise<void> {
     this.dir = await loadLockDirectory(this.o.db, this.o.emergencyNumbers);
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CurriParseError, decodeCurriRequest, decodeCurriResponse, encodeCurriResponse } from '../../curri/index.js';
+import { CurriParseError, decodeCurriRequest, decodeCurriRequestStrict, decodeCurriResponse, encodeCurriResponse } from '../../curri/index.js';
 import { CAMEL_REQUEST, DEVNET_REQUEST, curriRequest } from '../support/curri.js';
 
 describe('CURRI request codec', () => {
@@ -12,7 +12,7 @@ describe('CURRI request codec', () => {
     assert.equal(r.transformedCdpn, '88109');
     assert.equal(r.callingDeviceName, 'CSR1000v');
     assert.equal(r.triggerPointType, 'directorynumber');
-    assert.equal(r.attributes['urn:oasis:names:tc:xacml:1.0:resource:resource-id'], 'CISCO:UC:VoiceOrVideoCall');
+    assert.equal(r.attributes.get('urn:oasis:names:tc:xacml:1.0:resource:resource-id'), 'CISCO:UC:VoiceOrVideoCall');
   });
 
   it('reads the lower-case DevNet rendering without callingdevicename (§4.1)', () => {
@@ -51,7 +51,7 @@ describe('CURRI request codec', () => {
     assert.throws(() => decodeCurriRequest(laughs), CurriParseError);
     const xxe = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Request><Subject><Attribute AttributeId="urn:Cisco:uc:1.0:callingnumber"><AttributeValue>&x;</AttributeValue></Attribute></Subject></Request>';
     assert.throws(() => decodeCurriRequest(xxe), /DOCTYPE/);
-    assert.throws(() => decodeCurriRequest('<Request><Subject>&undefined;</Subject></Request>'), CurriParseError);
+    assert.throws(() => decodeCurriRequest('<Request><Subject><Attribute AttributeId="a"><AttributeValue>&undefined;</AttributeValue></Attribute></Subject></Request>'), CurriParseError);
   });
 
   it('throws CurriParseError on truncated XML, random bytes and a wrong root', () => {
@@ -59,6 +59,31 @@ describe('CURRI request codec', () => {
     assert.throws(() => decodeCurriRequest(Buffer.from([0, 1, 2, 255, 254, 60, 62])), CurriParseError);
     assert.throws(() => decodeCurriRequest('<Response/>'), /not <Request>/);
     assert.throws(() => decodeCurriRequest(''), CurriParseError);
+  });
+});
+
+describe('CURRI request scanner against the full XML parser', () => {
+  it('gives the same result as saxes on every well-formed body, over thousands of mutations', () => {
+    const seeds = [CAMEL_REQUEST, DEVNET_REQUEST, curriRequest({ calling: '1001', called: '2&3', device: 'SEP1' })];
+    let rnd = 42;
+    const next = (n: number) => ((rnd = (rnd * 1103515245 + 12345) & 0x7fffffff), rnd % n);
+    const alphabet = '<>/="&;#x!?[]-: \n\tabcAZ09';
+    let compared = 0;
+    for (let i = 0; i < 5000; i++) {
+      const chars = seeds[next(seeds.length)]!.split('');
+      for (let k = 0, n = next(4); k < n; k++) chars.splice(next(chars.length), next(2), alphabet[next(alphabet.length)]!);
+      const body = chars.join('');
+      let strict;
+      try {
+        strict = decodeCurriRequestStrict(body);
+      } catch {
+        continue;
+      }
+      compared++;
+      const fast = decodeCurriRequest(body);
+      assert.deepEqual({ ...fast, attributes: [...fast.attributes] }, { ...strict, attributes: [...strict.attributes] }, body);
+    }
+    assert.ok(compared > 1000, `only ${compared} well-formed bodies`);
   });
 });
 

@@ -34,20 +34,21 @@ function isEmergency(n: string, dir: LockDirectory): boolean {
   return false;
 }
 
-/** The locked line the call comes from, if any. */
+/** The locked line the call comes from, if any (no allocation on the common path: not locked). */
 function lockedCallingLine(req: CurriRequest, locks: LockSet, dir: LockDirectory): { line: LineKey; owner?: LineOwner } | undefined {
-  const numbers = [req.callingNumber, req.transformedCgpn].filter((n): n is string => n !== undefined && n !== '');
+  const a = req.callingNumber || undefined;
+  const b = req.transformedCgpn !== a ? req.transformedCgpn || undefined : undefined;
   const device = req.callingDeviceName ? dir.devices.get(req.callingDeviceName.toUpperCase()) : undefined;
   if (device) {
     // The device names the partition: a same extension in another partition is another line.
     const { partition, extension } = device.owner;
-    for (const n of numbers) if (locks.isLocked(partition, n)) return { line: { partition, extension: n }, owner: device.owner };
-    if (numbers.some((n) => n.endsWith(extension)) && locks.isLocked(partition, extension)) return { line: device.owner, owner: device.owner };
+    for (const n of [a, b]) if (n !== undefined && locks.isLocked(partition, n)) return { line: { partition, extension: n }, owner: device.owner };
+    if ((a?.endsWith(extension) || b?.endsWith(extension)) && locks.isLocked(partition, extension)) return { line: device.owner, owner: device.owner };
     return undefined;
   }
-  for (const n of numbers) {
-    const parts = locks.lockedPartitions(n);
-    if (parts && parts.size > 0) {
+  for (const n of [a, b]) {
+    const parts = n === undefined ? undefined : locks.lockedPartitions(n);
+    if (n !== undefined && parts && parts.size > 0) {
       const partition = parts.values().next().value as string;
       return { line: { partition, extension: n }, owner: dir.byExtension.get(n)?.find((o) => o.partition === partition) };
     }
@@ -61,11 +62,12 @@ function lockedCallingLine(req: CurriRequest, locks: LockSet, dir: LockDirectory
  * (when its site allows it) and the allow-list; (d) otherwise the call is rejected.
  */
 export function decideCall(req: CurriRequest, locks: LockSet, dir: LockDirectory, policy: CallPolicy): CallVerdict {
-  const called = [req.calledNumber, req.transformedCdpn].filter((n): n is string => n !== undefined && n !== '');
-  if (called.some((n) => isEmergency(n, dir))) return { action: 'continue', why: 'emergency' };
+  const { calledNumber: cdpn, transformedCdpn: tcdpn } = req;
+  if ((cdpn && isEmergency(cdpn, dir)) || (tcdpn && isEmergency(tcdpn, dir))) return { action: 'continue', why: 'emergency' };
   if (locks.size === 0) return { action: 'continue', why: 'not-locked' };
   const locked = lockedCallingLine(req, locks, dir);
   if (!locked) return { action: 'continue', why: 'not-locked' };
+  const called = [cdpn, tcdpn].filter((n): n is string => n !== undefined && n !== '');
   const siteChoice = locked.owner?.siteId == null ? null : dir.siteAllowInternal.get(locked.owner.siteId);
   if ((siteChoice ?? policy.allowInternal) && called.some((n) => dir.byExtension.has(n))) {
     return { action: 'continue', why: 'internal', line: locked.line };

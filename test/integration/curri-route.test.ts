@@ -79,6 +79,9 @@ describe('CURRI endpoint', () => {
       '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Request>&x;</Request>',
       '<Response/>',
       '',
+      curriRequest({ called: '5551234' }), // no calling number
+      curriRequest({ calling: '+1A#*', called: '#31#5551234' }), // letters, # and + in numbers
+      curriRequest({ calling: '99999', called: '0015551234567', device: 'SEPUNKNOWN0001' }), // unknown line and device
     ];
     for (const b of bodies) {
       const d = await decide(s, b);

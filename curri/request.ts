@@ -216,7 +216,7 @@ function walkTags(text: string): CurriRequest {
       if (!selfClosing) depth++;
       pos = end + 1;
       if (kind === ATTRIBUTE) {
-        currentId = attributeId(text, nameEnd, end);
+        currentId = selfClosing ? undefined : attributeId(text, nameEnd, end);
       } else if (kind === ATTRIBUTE_VALUE && !selfClosing && currentId !== undefined) {
         // The value runs to the next end tag; CDATA sections in it are taken as they are.
         let value = '';

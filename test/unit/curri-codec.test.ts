@@ -12,7 +12,6 @@ describe('CURRI request codec', () => {
     assert.equal(r.transformedCdpn, '88109');
     assert.equal(r.callingDeviceName, 'CSR1000v');
     assert.equal(r.triggerPointType, 'directorynumber');
-    assert.equal(r.attributes.get('urn:oasis:names:tc:xacml:1.0:resource:resource-id'), 'CISCO:UC:VoiceOrVideoCall');
   });
 
   it('reads the lower-case DevNet rendering without callingdevicename (§4.1)', () => {
@@ -51,7 +50,9 @@ describe('CURRI request codec', () => {
     assert.throws(() => decodeCurriRequest(laughs), CurriParseError);
     const xxe = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Request><Subject><Attribute AttributeId="urn:Cisco:uc:1.0:callingnumber"><AttributeValue>&x;</AttributeValue></Attribute></Subject></Request>';
     assert.throws(() => decodeCurriRequest(xxe), /DOCTYPE/);
-    assert.throws(() => decodeCurriRequest('<Request><Subject><Attribute AttributeId="a"><AttributeValue>&undefined;</AttributeValue></Attribute></Subject></Request>'), CurriParseError);
+    const undefinedEntity = '<Request><Subject><Attribute AttributeId="urn:Cisco:uc:1.0:callingnumber"><AttributeValue>&undefined;</AttributeValue></Attribute></Subject></Request>';
+    assert.throws(() => decodeCurriRequest(undefinedEntity), CurriParseError);
+    assert.throws(() => decodeCurriRequest(undefinedEntity.replace('<Request>', '<Request><!-- walked -->')), CurriParseError);
   });
 
   it('throws CurriParseError on truncated XML, random bytes and a wrong root', () => {
@@ -80,8 +81,11 @@ describe('CURRI request scanner against the full XML parser', () => {
         continue;
       }
       compared++;
-      const fast = decodeCurriRequest(body);
-      assert.deepEqual({ ...fast, attributes: [...fast.attributes] }, { ...strict, attributes: [...strict.attributes] }, body);
+      assert.deepEqual(decodeCurriRequest(body), strict, body);
+      // The route passes bytes: the same, unless a mutation broke the declared charset's name.
+      if (/^<\?xml[^>]*encoding="UTF-8"/.test(body) || !body.startsWith('<?xml')) {
+        assert.deepEqual(decodeCurriRequest(Buffer.from(body), 'text/xml; charset=ISO-8859-1'), strict, body);
+      }
     }
     assert.ok(compared > 1000, `only ${compared} well-formed bodies`);
   });

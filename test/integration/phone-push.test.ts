@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { upsertUser } from '../../src/db/queries/users.js';
 import { startFakePhone } from '../support/fake-phone.js';
+import { user } from '../support/pipeline.js';
 import { setupLock, TOKEN } from '../support/lock.js';
 
 const PUSH = { TOLLGATE_PHONE_PUSH_USER: 'pushuser', TOLLGATE_PHONE_PUSH_PASSWORD: 'push-pw', TOLLGATE_PHONE_PUSH_TIMEOUT_MS: '300', TOLLGATE_PHONE_PUSH_RETRIES: '1' };
@@ -68,6 +70,14 @@ describe('push to phones', () => {
       await s.phoneLock.pushesDone();
       assert.equal(phone.attempts, 1);
       assert.equal(phone.received.length, 0);
+    });
+  });
+
+  it('re-importing users keeps the push address of their devices', async () => {
+    await withPhone({}, 'ok', async (s, phone) => {
+      await upsertUser({ db: s.db, user: user('ann', '1001', { partition: 'PT_A', site_id: s.siteId, devices: ['SEPAAA000000001', 'SEPAAA000000009'] }), now: 1 });
+      const rows = await s.db('user_devices').where({ user_id: (await s.db('users').where({ username: 'ann' }).first('id')).id }).orderBy('device_name').select('device_name', 'address');
+      assert.deepEqual(rows, [{ device_name: 'SEPAAA000000001', address: phone.address }, { device_name: 'SEPAAA000000009', address: null }]);
     });
   });
 });

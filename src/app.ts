@@ -1,13 +1,26 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
+import { curriEndpoint } from './http/curri.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestLogger } from './http/request-logger.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
 import type { BudgetEngine } from './budget/engine.js';
 import { billingSoapRoutes, type SoapLinePort } from './soap/billing-service.js';
+import { requireAdminToken } from './http/admin-auth.js';
 import { budgetRoutes } from './http/budget-routes.js';
+import { lockApiRoutes } from './http/lock-api.js';
+import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.js';
+import { phoneService } from './http/phone-service.js';
+import type { PhoneLockServices } from './phone-lock/create.js';
+
+/** The settings the Phone Lock routes read. */
+export type LockSettings = Pick<
+  Config,
+  'curriPath' | 'curriFailureDecision' | 'curriAnnouncement' | 'curriMaxBodyBytes' | 'curriAllowedNodes' | 'adminToken' | 'pinBlockSeconds'
+>;
 
 export interface AppDeps {
   db: Db;
@@ -20,18 +33,51 @@ export interface AppDeps {
   lines?: SoapLinePort | undefined;
   /** Time zone of budgets whose members have no site. */
   defaultTimezone?: string;
+  /** Phone Lock (CURRI, phone service, JSON API); its routes exist only when given. */
+  lock?: PhoneLockServices & { settings: LockSettings };
+  /** Default: a registry of the app's own. */
+  metrics?: Metrics;
+}
+
+/** The SOAP API's LockLine/UnlockLine: the `admin` reason of a line. */
+function soapLinesOf(lock: PhoneLockServices): SoapLinePort {
+  return {
+    async setAdminLock(line, on, who) {
+      await lock.phoneLock.setLock({ line, reason: 'admin', locked: on, who, channel: 'api' });
+      const s = await lock.phoneLock.status(line);
+      return { extension: line.extension, partition: line.partition, locked: s.locked, reasons: s.reasons.map((r) => r.reason) };
+    },
+  };
 }
 
 /** Builds the Koa application. It never listens: `main.ts` does, tests use `app.callback()`. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.proxy = false;
+  const metrics = deps.metrics ?? createMetrics();
+  const lock = deps.lock;
+  if (lock) {
+    // First: CUCM's hot path skips the request logger and the JSON error handler; it answers
+    // every request itself (always 200 + XACML) and logs what goes wrong.
+    const s = lock.settings;
+    app.use(curriEndpoint({
+      path: s.curriPath, decide: (req) => lock.phoneLock.decide(req), failureDecision: s.curriFailureDecision,
+      ...(s.curriAnnouncement ? { announcement: s.curriAnnouncement } : {}),
+      maxBodyBytes: s.curriMaxBodyBytes, allowedNodes: s.curriAllowedNodes, metrics, log: deps.log.child({ component: 'curri' }),
+    }));
+  }
   app.use(requestLogger(deps.log));
+  if (lock) app.use(phoneService({ ...lock, log: deps.log, blockMinutes: Math.ceil(lock.settings.pinBlockSeconds / 60) }));
   app.use(errorHandler());
   const router = new Router();
   healthRoutes(router, deps);
-  billingSoapRoutes(router, { db: deps.db, log: deps.log, adminToken: deps.adminToken, budgets: deps.budgets, lines: deps.lines });
-  budgetRoutes(router, { db: deps.db, adminToken: deps.adminToken, budgets: deps.budgets, ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}) });
+  metricsRoutes(router, metrics);
+  const adminToken = deps.adminToken ?? lock?.settings.adminToken;
+  billingSoapRoutes(router, { db: deps.db, log: deps.log, adminToken, budgets: deps.budgets, lines: deps.lines ?? (lock ? soapLinesOf(lock) : undefined) });
+  // One guard for the whole JSON API.
+  router.use('/api/v1', requireAdminToken(adminToken));
+  budgetRoutes(router, { db: deps.db, budgets: deps.budgets, ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}) });
+  if (lock) lockApiRoutes(router, { db: deps.db, ...lock });
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (err: Error & { status?: number }, ctx?: Koa.Context) => {

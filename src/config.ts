@@ -43,12 +43,6 @@ function parseReceiverUsers(v: unknown): unknown {
   });
 }
 
-/** A switch: on/off, true/false, 1/0. */
-const onOff = z.preprocess(
-  (v) => (typeof v === 'string' ? ({ on: true, true: true, '1': true, yes: true, off: false, false: false, '0': false, no: false } as Record<string, boolean>)[v.trim().toLowerCase()] ?? v : v),
-  z.boolean({ error: 'must be on or off' }),
-);
-
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -57,6 +51,22 @@ function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** A comma-separated list in the environment, an array in a config file. */
+function list(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
+/** `true`/`false`/`1`/`0`/`yes`/`no` (z.coerce.boolean would take "false" as true). */
+const flag = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  return ['true', '1', 'yes', 'on'].includes(s) ? true : ['false', '0', 'no', 'off'].includes(s) ? false : v;
+}, z.boolean({ error: 'must be true or false' }));
+
+/** A number as dialled: digits, `*`, `#`, `+` and A–D; a trailing `*` in a list makes a prefix. */
+const dialString = z.string().regex(/^\+?[0-9A-Da-d*#]+$/, 'must be digits (with + * # A-D)');
 
 const schema = z
   .object({
@@ -85,14 +95,12 @@ const schema = z
     batchSize: z.coerce.number().int().min(1).max(100000).default(2000),
     minerPollMs: z.coerce.number().int().min(50).default(1000),
     /** Classify and rate calls as they are stored (off: stored unrated; `tollgate recalculate` rates them later). */
-    rating: onOff.default(true),
-    /** Bearer token of the admin JSON API and password of the SOAP API (user `admin`); none: both refuse every request. */
-    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    rating: flag.default(true),
     /** SMTP server for budget notices; none: mails stay queued in the outbox. */
     smtpHost: z.string().min(1).optional(),
     smtpPort: port.default(587),
     /** on: TLS from the first byte (port 465); off: STARTTLS when the server offers it. */
-    smtpSecure: onOff.default(false),
+    smtpSecure: flag.default(false),
     smtpUser: z.string().optional(),
     smtpPassword: z.string().optional(),
     mailFrom: z.string().min(3).default('tollgate@localhost'),
@@ -107,11 +115,58 @@ const schema = z
     defaultTimezone: z.string().refine(isTimeZone, 'unknown time zone').default('UTC'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     shutdownTimeoutMs: z.coerce.number().int().min(0).default(15000),
+    /** Bearer token of the JSON API (`/api/v1`) and password of the SOAP API (user `admin`); unset: both refuse every request. */
+    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** HTTPS listener (same routes) when a certificate and key are given; optional client CA (CallManager.pem). */
+    httpsPort: port.default(8443),
+    httpsCert: z.string().min(1).optional(),
+    httpsKey: z.string().min(1).optional(),
+    httpsCa: z.string().min(1).optional(),
+    /** Path of the CURRI (External Call Control) endpoint; POST and HEAD. */
+    curriPath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be a path starting with /').default('/curri'),
+    /** Decision when a request cannot be read or an internal error happens. */
+    curriFailureDecision: z.enum(['continue', 'reject']).default('continue'),
+    /** Announcement identification played on a rejected call (none: reorder tone). */
+    curriAnnouncement: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be an announcement id without spaces').optional(),
+    curriMaxBodyBytes: z.coerce.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+    /** Addresses of the CUCM nodes allowed to call the CURRI path (empty: any). */
+    curriAllowedNodes: z.preprocess(list, z.array(z.string().min(1))).default([]),
+    /** Numbers (exact) or prefixes (ending in `*`) a locked line may still call, e.g. the help desk. */
+    lockAllowNumbers: z.preprocess(list, z.array(dialString)).default([]),
+    /** Whether a locked line may call internal numbers (extensions of known users); sites may override. */
+    lockAllowInternal: flag.default(true),
+    /** Emergency numbers always allowed; default: those of every site's country plus 911, 112, 999, 000, 110, 118. */
+    lockEmergencyNumbers: z.preprocess(list, z.array(dialString)).optional(),
+    /** How often the server reads lock changes made by other processes (the CLI). */
+    lockPollMs: z.coerce.number().int().min(50).max(5000).default(250),
+    /** How often users, devices and sites are re-read for CURRI and the phone service. */
+    lockDirectoryRefreshMs: z.coerce.number().int().min(1000).default(60_000),
+    /** Length of the users' numeric PINs. */
+    pinLength: z.coerce.number().int().min(4, 'must be 4 to 8').max(8, 'must be 4 to 8').default(4),
+    /** Wrong PINs in a row before the user is blocked from PIN actions. */
+    pinMaxFailures: z.coerce.number().int().min(1).default(5),
+    pinBlockSeconds: z.coerce.number().int().min(1).default(900),
+    /** PIN attempts a device may make per minute. */
+    pinDeviceAttemptsPerMinute: z.coerce.number().int().min(1).default(5),
+    /** Base URL of the phone service as phones reach it (for pushed pages), e.g. http://tollgate:8080/phone/. */
+    phoneServiceUrl: z.string().url().optional(),
+    /** CUCM user with the phones as controlled devices, for pushes to /CGI/Execute. */
+    phonePushUser: z.string().min(1).optional(),
+    phonePushPassword: z.string().min(1).optional(),
+    phonePushConcurrency: z.coerce.number().int().min(1).max(100).default(8),
+    phonePushTimeoutMs: z.coerce.number().int().min(100).default(5000),
+    phonePushRetries: z.coerce.number().int().min(0).max(5).default(1),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.ftpPasvMin > c.ftpPasvMax) {
       ctx.addIssue({ code: 'custom', path: ['ftpPasvMin'], message: 'must not be above ftpPasvMax' });
+    }
+    if (!c.httpsCert !== !c.httpsKey) {
+      ctx.addIssue({ code: 'custom', path: [c.httpsCert ? 'httpsKey' : 'httpsCert'], message: 'httpsCert and httpsKey go together' });
+    }
+    if (!c.phonePushUser !== !c.phonePushPassword) {
+      ctx.addIssue({ code: 'custom', path: [c.phonePushUser ? 'phonePushPassword' : 'phonePushUser'], message: 'phonePushUser and phonePushPassword go together' });
     }
     c.receiverUsers.forEach((u, i) => {
       if (!u.site === !u.cluster) {

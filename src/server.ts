@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './app.js';
@@ -9,10 +11,21 @@ import { startFtpReceiver } from './recorder/ftp-receiver.js';
 import { startSftpReceiver } from './recorder/sftp-receiver.js';
 import type { Receiver } from './recorder/pending.js';
 import { startWatchFolder } from './recorder/watch-folder.js';
+import { createMetrics } from './http/metrics.js';
+import { createPhoneLockServices, type PhoneLockServices } from './phone-lock/create.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createBudgetEngine, type BudgetEngine, type BudgetLocker } from './budget/engine.js';
 import { createMailer, type SmtpSettings } from './mail/mailer.js';
 import { createScheduler } from './reports/scheduler.js';
+
+/** Budget Control's way to Phone Lock: the `budget` reason of a line (Phone Lock pushes the change to the phones). */
+export function budgetLockerOf(lock: PhoneLockServices): BudgetLocker {
+  return {
+    async setBudgetLock(line, on) {
+      await lock.phoneLock.setLock({ line, reason: 'budget', locked: on, who: 'budget control', channel: 'budget' });
+    },
+  };
+}
 
 /** The SMTP settings of the config, or null when no SMTP host is set. */
 export function smtpSettings(config: Config): SmtpSettings | null {
@@ -22,7 +35,10 @@ export function smtpSettings(config: Config): SmtpSettings | null {
 
 export interface RunningServer {
   runtime: Runtime;
+  lock: PhoneLockServices;
   httpPort: number;
+  /** The HTTPS port when a certificate is configured. */
+  httpsPort: number | undefined;
   ftpPort: number | undefined;
   sftpPort: number | undefined;
   stop(): Promise<void>;
@@ -45,9 +61,10 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     onBatch: (batch) => void budgets?.onCallsStored(batch.users),
   });
   const { log, spool, miner } = runtime;
+  const lock = createPhoneLockServices(config, runtime.db, log, { push: true });
   budgets = createBudgetEngine({
     db: runtime.db, log: log.child({ component: 'budget' }), adminEmails: config.adminEmails,
-    ...(options.budgetLocker ? { locker: options.budgetLocker } : {}),
+    locker: options.budgetLocker ?? budgetLockerOf(lock),
   });
   const mailer = createMailer({ db: runtime.db, log: log.child({ component: 'mail' }), smtp: smtpSettings(config) });
   const scheduler = createScheduler({ db: runtime.db, log: log.child({ component: 'scheduler' }) });
@@ -90,6 +107,13 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     log.warn('no receiver logins configured (TOLLGATE_RECEIVER_USERS): FTP and SFTP refuse every login');
   }
 
+  try {
+    await lock.phoneLock.start();
+  } catch (err) {
+    for (const r of receivers) await r.close().catch(() => undefined);
+    await runtime.close();
+    throw err;
+  }
   // Catch up first: periods that ended while tollgate was down are closed before new calls count.
   await budgets.start(config.budgetReconcileMs);
   mailer.start();
@@ -101,6 +125,8 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     adminToken: config.adminToken,
     budgets,
     defaultTimezone: config.defaultTimezone,
+    lock: { ...lock, settings: config },
+    metrics: createMetrics({ processMetrics: true }),
     readiness: [
       { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
       {
@@ -113,19 +139,31 @@ export async function startServer(config: Config, options: { log?: Logger; budge
       },
     ],
   });
-  const server = http.createServer(app.callback());
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.httpPort, config.httpHost, () => resolve());
-  });
-  const httpPort = (server.address() as AddressInfo).port;
-  log.info({ httpPort, ftpPort, sftpPort, db: config.dbKind, dataDir: path.resolve(config.dataDir) }, 'tollgate started');
+  // CUCM keeps its CURRI connections open and sends HEAD keep-alives: idle and header timeouts
+  // above a minute keep those connections from churning.
+  const servers: http.Server[] = [http.createServer(app.callback())];
+  if (config.httpsCert && config.httpsKey) {
+    servers.push(https.createServer({
+      cert: readFileSync(config.httpsCert), key: readFileSync(config.httpsKey),
+      ...(config.httpsCa ? { ca: readFileSync(config.httpsCa), requestCert: true, rejectUnauthorized: true } : {}),
+    }, app.callback()));
+  }
+  const ports: number[] = [];
+  for (const [i, server] of servers.entries()) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(i === 0 ? config.httpPort : config.httpsPort, config.httpHost, () => resolve());
+    });
+    ports.push((server.address() as AddressInfo).port);
+  }
+  const [httpPort, httpsPort] = ports as [number, number | undefined];
+  log.info({ httpPort, httpsPort, ftpPort, sftpPort, db: config.dbKind, dataDir: path.resolve(config.dataDir) }, 'tollgate started');
 
   let stopping = false;
   return {
-    runtime, httpPort, ftpPort, sftpPort,
+    runtime, lock, httpPort, httpsPort, ftpPort, sftpPort,
     async stop() {
       if (stopping) return;
       stopping = true;
@@ -135,10 +173,13 @@ export async function startServer(config: Config, options: { log?: Logger; budge
       await budgets?.stop();
       await scheduler.stop();
       await mailer.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await lock.phoneLock.stop();
+      for (const server of servers) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      }
       await runtime.db.destroy();
       log.info('stopped');
     },

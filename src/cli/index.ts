@@ -6,7 +6,9 @@ import { listDiscarded, listUndefinedExtensions } from '../db/queries/discarded.
 import { siteStatus } from '../db/queries/site-status.js';
 import { ImportError, importReferenceFile } from '../admin/reference-import.js';
 import { UsageError } from '../errors.js';
+import { findUserByUsername } from '../db/queries/lock-directory.js';
 import { createLogger } from '../logger.js';
+import { createPhoneLockServices, type PhoneLockServices } from '../phone-lock/create.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { writeCalls } from './export-calls.js';
 import { importFiles } from './import-files.js';
@@ -192,6 +194,89 @@ registerBudgetCommands(program, { withRuntime });
 registerReportCommands(program, { withRuntime });
 registerScheduleCommands(program, { withRuntime });
 registerSavedCommands(program, { withRuntime });
+const REASONS = ['admin', 'budget', 'user'] as const;
+
+for (const action of ['lock', 'unlock'] as const) {
+  program
+    .command(action)
+    .description(action === 'lock' ? 'lock a line (a running server applies it within a second)' : 'clear one lock reason of a line')
+    .argument('<extension>')
+    .option('--partition <p>', 'partition of the line', '')
+    .addOption(new Option('--reason <reason>', 'lock reason').choices(REASONS).default('admin'))
+    .option('--by <who>', 'who does it (recorded in the history)', process.env.USER ?? 'cli')
+    .option('--json', 'print JSON')
+    .action(async (extension: string, o: { partition: string; reason: (typeof REASONS)[number]; by: string; json?: boolean }) => {
+      const line = { partition: o.partition, extension: checkExtension(extension) };
+      await withPhoneLock(async ({ phoneLock }) => {
+        const r = await phoneLock.setLock({ line, reason: o.reason, locked: action === 'lock', who: o.by, channel: 'cli' });
+        const status = await phoneLock.status(line);
+        if (o.json) process.stdout.write(JSON.stringify({ ...status, changed: r.changed }) + '\n');
+        else process.stdout.write(`${describeLine(line)}: ${r.changed ? '' : 'unchanged, '}${status.locked ? `locked (${status.reasons.map((x) => x.reason).join(', ')})` : 'unlocked'}\n`);
+      });
+    });
+}
+
+program
+  .command('lock-status')
+  .description('lock reasons and history of a line')
+  .argument('<extension>')
+  .option('--partition <p>', 'partition of the line', '')
+  .option('--history <n>', 'history entries shown', '20')
+  .option('--json', 'print JSON')
+  .action(async (extension: string, o: { partition: string; history: string; json?: boolean }) => {
+    const line = { partition: o.partition, extension: checkExtension(extension) };
+    await withPhoneLock(async ({ phoneLock }) => {
+      const status = await phoneLock.status(line);
+      const history = await phoneLock.history(line, Math.max(1, Number(o.history) || 20));
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ ...status, history }) + '\n');
+        return;
+      }
+      process.stdout.write(`${describeLine(line)}: ${status.locked ? 'locked' : 'unlocked'}\n`);
+      for (const r of status.reasons) process.stdout.write(`  ${r.reason} since ${new Date(r.since * 1000).toISOString()} by ${r.who} (${r.channel})\n`);
+      for (const h of history) process.stdout.write(`  ${new Date(h.at * 1000).toISOString()} ${h.locked ? 'lock' : 'unlock'} ${h.reason} by ${h.who} (${h.channel})\n`);
+    });
+  });
+
+program
+  .command('pin')
+  .description('users\' Phone Lock PINs')
+  .command('set')
+  .description('set or reset a user\'s PIN (read from --pin, else from the first line of standard input)')
+  .argument('<username>')
+  .option('--pin <digits>', 'the PIN (visible in the process list: prefer standard input)')
+  .action(async (username: string, o: { pin?: string }) => {
+    const pin = o.pin ?? (await firstLineOfStdin());
+    await withPhoneLock(async ({ pins, db }) => {
+      if (!pins.isValid(pin)) throw new UsageError(`a PIN is ${pins.length} digits`);
+      const user = await findUserByUsername({ db, username });
+      if (!user) throw new UsageError(`no user ${JSON.stringify(username)}`);
+      process.stdout.write(`PIN ${await pins.set(Number(user.id), pin, 'cli')} for ${user.username}\n`);
+    });
+  });
+
+function checkExtension(v: string): string {
+  if (!/^\+?[0-9A-Za-z*#]{1,50}$/.test(v)) throw new UsageError(`not an extension: ${JSON.stringify(v)}`);
+  return v;
+}
+
+function describeLine(l: { partition: string; extension: string }): string {
+  return l.partition ? `${l.extension} in ${l.partition}` : l.extension;
+}
+
+async function firstLineOfStdin(): Promise<string> {
+  let text = '';
+  for await (const c of process.stdin) {
+    text += String(c);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0]!.trim();
+}
+
+/** Phone Lock over the shared database, without pushes: a running server pushes what it reads. */
+async function withPhoneLock<T>(fn: (s: PhoneLockServices & { db: Runtime['db'] }) => Promise<T>): Promise<T> {
+  return withRuntime((rt) => fn({ ...createPhoneLockServices(rt.config, rt.db, rt.log, { push: false }), db: rt.db }));
+}
 
 program
   .command('demo')

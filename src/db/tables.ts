@@ -144,3 +144,36 @@ export const CALL_COLUMNS = [
   'currency', 'cdr_file_id', 'cdr_line', 'nation', 'area', 'carrier', 'tariff_code', 'cost_center', 'account_name',
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;
 
+
+export type LockReason = 'user' | 'admin' | 'budget';
+export type LockChannel = 'phone' | 'web' | 'gadget' | 'api' | 'budget' | 'cli';
+
+export interface DbLineLockRow {
+  partition: string;
+  extension: string;
+  reason: LockReason;
+  since: number;
+  who: string;
+  channel: LockChannel;
+}
+
+export interface DbLockEventRow {
+  id: number;
+  at: number;
+  partition: string;
+  extension: string;
+  reason: LockReason;
+  locked: boolean | number;
+  who: string;
+  channel: LockChannel;
+}
+
+export interface DbUserPinRow {
+  user_id: number;
+  hash: string;
+  updated_at: number;
+  failures: number;
+  blocked_until: number | null;
+}
+
+export type PinEvent = 'set' | 'reset' | 'changed' | 'failed' | 'blocked';

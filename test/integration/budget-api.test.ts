@@ -45,7 +45,7 @@ describe('budget JSON API', () => {
     assert.match(r.body.error.message, /no user "zed"/);
     r = await request(server).put('/api/v1/budgets').set(auth).set('content-type', 'application/json').send('{not json');
     assert.equal(r.status, 400);
-    assert.match(r.body.error.message, /not valid JSON/);
+    assert.match(r.body.error.message, /not JSON/);
     assert.deepEqual((await request(server).get('/api/v1/budgets').set(auth)).body, []);
   });
 

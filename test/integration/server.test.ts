@@ -72,9 +72,11 @@ describe('tollgate serve', () => {
         const second = Buffer.from(CDR.toString('utf8').replace('ed56fecd-bd2d-48d4-ae03-7ee3766d6048', 'ed56fecd-0000-0000-0000-000000000001'));
         await sftp.put(second, '/cdr/cdr_cucmOHSUtest_02_202504181633_102');
         await sftp.end();
+        // The file is marked done after its calls commit and it moves to done/: wait for both.
         await waitFor('second file', async () => {
           const n = await server.runtime.db('calls').count({ n: '*' }).first();
-          return Number(n?.n) === 4 ? true : undefined;
+          const done = await server.runtime.db('cdr_files').where({ status: 'done' }).count({ n: '*' }).first();
+          return Number(n?.n) === 4 && Number(done?.n) === 2 ? true : undefined;
         });
         const files = await server.runtime.db('cdr_files').orderBy('id').select('channel', 'status');
         assert.deepEqual(files.map((f) => [f.channel, f.status]), [['ftp', 'done'], ['sftp', 'done']]);

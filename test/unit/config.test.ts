@@ -62,4 +62,36 @@ describe('loadConfig', () => {
   it('maps keys to env names', () => {
     assert.equal(envName('ftpPasvUrl'), 'TOLLGATE_FTP_PASV_URL');
   });
+  it('Phone Lock settings: lists, flags, pairs that go together, and secrets never echoed', () => {
+    const c = loadConfig({
+      TOLLGATE_LOCK_ALLOW_NUMBERS: '5550100, 800*', TOLLGATE_LOCK_ALLOW_INTERNAL: 'false', TOLLGATE_CURRI_ALLOWED_NODES: '10.0.0.1,10.0.0.2',
+      TOLLGATE_PIN_LENGTH: '6', TOLLGATE_CURRI_FAILURE_DECISION: 'reject',
+    });
+    assert.deepEqual(c.lockAllowNumbers, ['5550100', '800*']);
+    assert.equal(c.lockAllowInternal, false);
+    assert.deepEqual(c.curriAllowedNodes, ['10.0.0.1', '10.0.0.2']);
+    assert.equal(c.pinLength, 6);
+    assert.equal(c.curriPath, '/curri');
+    try {
+      loadConfig({ TOLLGATE_HTTPS_CERT: '/x.pem', TOLLGATE_PHONE_PUSH_PASSWORD: 'sekret-pw' });
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const text = err.problems.join('\n');
+      assert.match(text, /TOLLGATE_HTTPS_KEY: httpsCert and httpsKey go together/);
+      assert.match(text, /TOLLGATE_PHONE_PUSH_USER: phonePushUser and phonePushPassword go together/);
+      assert.ok(!text.includes('sekret'));
+    }
+    try {
+      loadConfig({ TOLLGATE_ADMIN_TOKEN: 'short', TOLLGATE_PIN_LENGTH: '9', TOLLGATE_LOCK_ALLOW_INTERNAL: 'maybe' });
+      assert.fail('should throw');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const text = err.problems.join('\n');
+      assert.match(text, /TOLLGATE_ADMIN_TOKEN: must be at least 16 characters$/m);
+      assert.match(text, /TOLLGATE_PIN_LENGTH: must be 4 to 8/);
+      assert.match(text, /TOLLGATE_LOCK_ALLOW_INTERNAL: must be true or false/);
+      assert.ok(!text.includes('short'));
+    }
+  });
 });

@@ -27,10 +27,16 @@ export async function upsertUser(options: { db: DbOrTx; user: UserInput; now: nu
     const [row] = await db('users').insert({ ...values, anonymous: false, created_at: now, updated_at: now }).returning('id');
     id = Number(typeof row === 'object' ? row.id : row);
   }
+  // Device rows are replaced, keeping each device's push address (set through the API).
+  const addresses = new Map<string, string | null>(
+    (await db('user_devices').where({ user_id: id }).orWhereIn('device_name', devices).select('device_name', 'address')).map(
+      (r: { device_name: string; address: string | null }) => [r.device_name, r.address],
+    ),
+  );
   await db('user_devices').where({ user_id: id }).delete();
   for (const device of devices) {
     await db('user_devices').where({ device_name: device }).delete();
-    await db('user_devices').insert({ device_name: device, user_id: id });
+    await db('user_devices').insert({ device_name: device, user_id: id, address: addresses.get(device) ?? null });
   }
   return id;
 }

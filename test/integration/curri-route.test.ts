@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { decodeCurriResponse } from '../../curri/index.js';
+import { CAMEL_REQUEST, CUCM_HEADERS, DEVNET_REQUEST, curriRequest } from '../support/curri.js';
+import { setupLock, TOKEN } from '../support/lock.js';
+
+type Setup = Awaited<ReturnType<typeof setupLock>>;
+
+async function decide(s: Setup, body: string | Buffer, path = '/curri'): Promise<ReturnType<typeof decodeCurriResponse>> {
+  const res = await s.http().post(path).set(CUCM_HEADERS).send(body);
+  assert.equal(res.status, 200);
+  assert.match(res.headers['content-type'] ?? '', /^text\/xml; charset=utf-8/);
+  return decodeCurriResponse(res.text);
+}
+
+describe('CURRI endpoint', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setupLock('sqlite', { TOLLGATE_LOCK_ALLOW_NUMBERS: '5550100,800*', TOLLGATE_CURRI_ANNOUNCEMENT: 'VCA_00121' });
+  });
+  after(async () => s.close());
+
+  it('HEAD (CUCM keep-alive) answers 200 with an empty body', async () => {
+    const res = await s.http().head('/curri').expect(200);
+    assert.equal(res.text ?? '', '');
+    assert.equal(res.headers['content-length'], '0');
+  });
+
+  it('an unknown line continues, for both the CamelCase and the lower-case request', async () => {
+    for (const body of [CAMEL_REQUEST, DEVNET_REQUEST]) {
+      const d = await decide(s, body);
+      assert.equal(d.decision, 'Permit');
+      assert.equal(d.directive, 'continue');
+    }
+  });
+
+  it('a lock change is seen by the very next decision; the device selects the partition', async () => {
+    const ann = curriRequest({ calling: '1001', called: '0015551234567', device: 'SEPAAA000000001' });
+    const bob = curriRequest({ calling: '1001', called: '0015551234567', device: 'SEPBBB000000002' });
+    assert.equal((await decide(s, ann)).decision, 'Permit');
+    await s.http().post('/api/v1/lines/1001/lock').set('Authorization', `Bearer ${TOKEN}`).send({ partition: 'PT_A', reason: 'admin' }).expect(200);
+    const denied = await decide(s, ann);
+    assert.equal(denied.decision, 'Deny');
+    assert.equal(denied.directive, 'reject');
+    assert.equal(denied.announce, 'VCA_00121');
+    // Same extension, other partition, named by its device: not locked.
+    assert.equal((await decide(s, bob)).decision, 'Permit');
+    // No device name: the extension is locked in some partition, so the call is refused.
+    assert.equal((await decide(s, curriRequest({ calling: '1001', called: '0015551234567' }))).decision, 'Deny');
+    await s.phoneLock.setLock({ line: { partition: 'PT_A', extension: '1001' }, reason: 'admin', locked: false, who: 't', channel: 'api' });
+    assert.equal((await decide(s, ann)).decision, 'Permit');
+  });
+
+  it('a locked line still reaches emergency numbers (with and without access code, either field), internal numbers and the allow-list', async () => {
+    const line = { partition: '', extension: '2001' };
+    await s.phoneLock.setLock({ line, reason: 'budget', locked: true, who: 'budget', channel: 'budget' });
+    try {
+      const from = (called: string, cdpn?: string) => curriRequest({ calling: '2001', called, ...(cdpn ? { cdpn } : {}), device: 'SEPCCC000000003' });
+      for (const called of ['911', '9911', '112', '7112', '999', '000', '110', '118']) {
+        assert.equal((await decide(s, from(called))).decision, 'Permit', called);
+      }
+      assert.equal((await decide(s, from('12345', '911'))).decision, 'Permit', 'transformedcdpn 911');
+      assert.equal((await decide(s, from('1001'))).decision, 'Permit', 'internal');
+      assert.equal((await decide(s, from('5550100'))).decision, 'Permit', 'allow-list number');
+      assert.equal((await decide(s, from('8001234567'))).decision, 'Permit', 'allow-list prefix');
+      assert.equal((await decide(s, from('915035551234'))).decision, 'Deny');
+      assert.equal((await decide(s, from('9119'))).decision, 'Deny', 'not an emergency number');
+    } finally {
+      await s.phoneLock.setLock({ line, reason: 'budget', locked: false, who: 'budget', channel: 'budget' });
+    }
+  });
+
+  it('bad input always gets 200 + XACML with the failure decision: truncated, random, billion laughs, external entity, wrong root', async () => {
+    const bodies: Array<string | Buffer> = [
+      CAMEL_REQUEST.slice(0, 400),
+      randomBytes(2000),
+      '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Request>&c;</Request>',
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><Request>&x;</Request>',
+      '<Response/>',
+      '',
+      curriRequest({ called: '5551234' }), // no calling number
+      curriRequest({ calling: '+1A#*', called: '#31#5551234' }), // letters, # and + in numbers
+      curriRequest({ calling: '99999', called: '0015551234567', device: 'SEPUNKNOWN0001' }), // unknown line and device
+    ];
+    for (const b of bodies) {
+      const d = await decide(s, b);
+      assert.equal(d.decision, 'Permit');
+    }
+  });
+
+  it('a 10 MB body gets the failure decision without being read', async () => {
+    const res = await s.http().post('/curri').set(CUCM_HEADERS).send(Buffer.alloc(10 * 1024 * 1024, 'a'));
+    assert.equal(res.status, 200);
+    assert.equal(decodeCurriResponse(res.text).decision, 'Permit');
+  });
+
+  it('GET and unknown methods on the path also answer 200 + XACML', async () => {
+    const res = await s.http().get('/curri').expect(200);
+    assert.equal(decodeCurriResponse(res.text).decision, 'Permit');
+  });
+
+  it('fuzz: thousands of random and mutated bodies always get 200 and a valid XACML answer', { timeout: 120_000 }, async () => {
+    const seeds = [CAMEL_REQUEST, DEVNET_REQUEST, curriRequest({ calling: '1001', called: '5551234', device: 'SEPAAA000000001' })];
+    let rnd = 12345;
+    const next = (n: number) => {
+      rnd = (rnd * 1103515245 + 12345) & 0x7fffffff;
+      return rnd % n;
+    };
+    const alphabet = '<>/="&;#x!?[]-: \n\tabcAZ09\u00e9\u0000';
+    for (let i = 0; i < 3000; i++) {
+      let body: string | Buffer;
+      const seed = seeds[next(seeds.length)]!;
+      switch (next(5)) {
+        case 0:
+          body = randomBytes(next(3000));
+          break;
+        case 1:
+          body = seed.slice(0, next(seed.length));
+          break;
+        default: {
+          const chars = seed.split('');
+          for (let k = 0, n = 1 + next(20); k < n; k++) {
+            const at = next(chars.length);
+            const op = next(3);
+            if (op === 0) chars.splice(at, 1);
+            else if (op === 1) chars.splice(at, 0, alphabet[next(alphabet.length)]!);
+            else chars[at] = alphabet[next(alphabet.length)]!;
+          }
+          body = chars.join('');
+        }
+      }
+      const res = await s.http().post('/curri').set(CUCM_HEADERS).send(body);
+      assert.equal(res.status, 200, `body ${i}`);
+      const d = decodeCurriResponse(res.text);
+      assert.ok(d.decision === 'Permit' || d.decision === 'Deny', `body ${i}: ${d.decision}`);
+      assert.ok(d.directive === 'continue' || d.directive === 'reject');
+    }
+  });
+
+  it('counts decisions and latency on /metrics', async () => {
+    await decide(s, CAMEL_REQUEST);
+    const res = await s.http().get('/metrics').expect(200);
+    assert.match(res.text, /tollgate_curri_decisions_total\{decision="continue",why="not-locked"\} \d+/);
+    assert.match(res.text, /tollgate_curri_decisions_total\{decision="continue",why="failure"\} \d+/);
+    assert.match(res.text, /tollgate_curri_decisions_total\{decision="reject",why="locked"\} \d+/);
+    assert.match(res.text, /tollgate_curri_decision_seconds_bucket\{le="0.005",decision="continue"\} \d+/);
+  });
+});
+
+describe('CURRI endpoint options', () => {
+  it('a configured path, the reject failure decision and the CUCM node allow-list', async () => {
+    const s = await setupLock('sqlite', { TOLLGATE_CURRI_PATH: '/pdp/AuthorizationEndPoint', TOLLGATE_CURRI_FAILURE_DECISION: 'reject', TOLLGATE_CURRI_ALLOWED_NODES: '10.1.1.1' });
+    try {
+      // supertest connects from 127.0.0.1, which is not a CUCM node here.
+      await s.http().post('/pdp/AuthorizationEndPoint').send(CAMEL_REQUEST).expect(403);
+    } finally {
+      await s.close();
+    }
+    const s2 = await setupLock('sqlite', { TOLLGATE_CURRI_PATH: '/pdp/AuthorizationEndPoint', TOLLGATE_CURRI_FAILURE_DECISION: 'reject', TOLLGATE_CURRI_ALLOWED_NODES: '10.1.1.1,127.0.0.1' });
+    try {
+      assert.equal((await decide(s2, 'not xml', '/pdp/AuthorizationEndPoint')).decision, 'Deny');
+      assert.equal((await decide(s2, CAMEL_REQUEST, '/pdp/AuthorizationEndPoint')).decision, 'Permit');
+    } finally {
+      await s2.close();
+    }
+  });
+});

@@ -68,6 +68,10 @@ export function createBudgetEngine(o: BudgetEngineOptions) {
   let chain: Promise<unknown> = Promise.resolve();
   let users: BudgetUser[] = [];
   let budgets: Budget[] = [];
+  let userIds = new Set<number>();
+  /** Members of each budget, and the budgets of each user: built once per refresh. */
+  let members = new Map<number, BudgetUser[]>();
+  let budgetsOfUser = new Map<number, Budget[]>();
   const open = new Map<number, PeriodRow>();
   /** Budget lock state last applied to each line. */
   const applied = new Map<string, boolean>();
@@ -84,14 +88,33 @@ export function createBudgetEngine(o: BudgetEngineOptions) {
   async function refresh(): Promise<void> {
     users = await listBudgetUsers({ db });
     budgets = (await listBudgets({ db })).filter((b) => b.enabled);
+    userIds = new Set(users.map((u) => u.id));
+    const byKey = new Map<string, BudgetUser[]>();
+    const add = (k: string, u: BudgetUser) => {
+      const list = byKey.get(k);
+      if (list) list.push(u);
+      else byKey.set(k, [u]);
+    };
+    for (const u of users) {
+      add(`user\u0000${u.username}`, u);
+      if (u.department !== '') add(`department\u0000${u.department}`, u);
+      if (u.costCenter !== '') add(`cost_center\u0000${u.costCenter}`, u);
+    }
+    members = new Map(budgets.map((b) => [b.id, byKey.get(`${b.scope}\u0000${b.target}`) ?? []]));
+    budgetsOfUser = new Map();
+    for (const b of budgets) {
+      for (const m of members.get(b.id)!) {
+        const list = budgetsOfUser.get(m.id);
+        if (list) list.push(b);
+        else budgetsOfUser.set(m.id, [b]);
+      }
+    }
     open.clear();
     for (const p of await listOpenPeriods({ db })) open.set(p.budgetId, p);
   }
 
   function membersOf(b: Budget): BudgetUser[] {
-    if (b.scope === 'user') return users.filter((u) => u.username === b.target);
-    if (b.scope === 'department') return users.filter((u) => u.department === b.target);
-    return users.filter((u) => u.costCenter === b.target);
+    return members.get(b.id) ?? [];
   }
 
   const linesOf = (members: readonly BudgetUser[]): Line[] =>
@@ -210,22 +233,28 @@ export function createBudgetEngine(o: BudgetEngineOptions) {
     if (o.locker?.pushNotice) for (const push of pushes) for (const line of linesOf(members)) o.locker.pushNotice(line, push.title, push.text);
   }
 
-  /** Brings every member line's budget lock in line with the periods (only changes are sent). */
-  async function applyLocks(): Promise<void> {
+  /**
+   * Brings member lines' budget locks in line with the periods (only changes are sent): every line,
+   * or the lines of some budgets (each line still weighs every budget covering it).
+   */
+  async function applyLocks(only?: ReadonlySet<Budget>): Promise<void> {
     if (!o.locker) return;
     const want = new Map<string, { line: Line; on: boolean }>();
-    for (const b of budgets) {
-      const on = open.get(b.id)?.locked === true;
-      for (const line of linesOf(membersOf(b))) {
-        const k = lineKey(line);
-        want.set(k, { line, on: on || want.get(k)?.on === true });
-      }
+    const scope = only ? [...only].flatMap((b) => membersOf(b)) : users;
+    for (const u of scope) {
+      if (u.extension === '') continue;
+      const line = { partition: u.partition, extension: u.extension };
+      const on = (budgetsOfUser.get(u.id) ?? []).some((b) => open.get(b.id)?.locked === true);
+      const k = lineKey(line);
+      if (budgetsOfUser.has(u.id) || applied.get(k) === true) want.set(k, { line, on: on || want.get(k)?.on === true });
     }
     // A line locked earlier that no budget covers any more (budget deleted, user moved) is released.
-    for (const [k, on] of applied) {
-      if (!on || want.has(k)) continue;
-      const [partition = '', extension = ''] = k.split('\u0000');
-      want.set(k, { line: { partition, extension }, on: false });
+    if (!only) {
+      for (const [k, on] of applied) {
+        if (!on || want.has(k)) continue;
+        const [partition = '', extension = ''] = k.split('\u0000');
+        want.set(k, { line: { partition, extension }, on: false });
+      }
     }
     for (const [k, { line, on }] of want) {
       if (applied.get(k) === on) continue;
@@ -239,13 +268,15 @@ export function createBudgetEngine(o: BudgetEngineOptions) {
   }
 
   /** After calls are stored: the budgets of these users, at once. */
-  function onCallsStored(userIds: ReadonlySet<number>): Promise<void> {
+  function onCallsStored(stored: ReadonlySet<number>): Promise<void> {
     return enqueue(async () => {
-      if (userIds.size === 0 || stopped) return;
-      if ([...userIds].some((id) => !users.some((u) => u.id === id))) await refresh();
+      if (stored.size === 0 || stopped) return;
+      if ([...stored].some((id) => !userIds.has(id))) await refresh();
       const t = now();
-      for (const b of budgets) if (membersOf(b).some((m) => userIds.has(m.id))) await check(b, t);
-      await applyLocks();
+      const touched = new Set<Budget>();
+      for (const id of stored) for (const b of budgetsOfUser.get(id) ?? []) touched.add(b);
+      for (const b of touched) await check(b, t);
+      if (touched.size > 0) await applyLocks(touched);
     });
   }
 
@@ -267,8 +298,7 @@ export function createBudgetEngine(o: BudgetEngineOptions) {
       if (!u) return [];
       const t = now();
       const out: BudgetStatus[] = [];
-      for (const b of budgets) {
-        if (!membersOf(b).some((m) => m.id === u.id)) continue;
+      for (const b of budgetsOfUser.get(u.id) ?? []) {
         await check(b, t);
         const p = open.get(b.id)!;
         out.push({

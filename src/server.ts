@@ -24,6 +24,9 @@ export function budgetLockerOf(lock: PhoneLockServices): BudgetLocker {
     async setBudgetLock(line, on) {
       await lock.phoneLock.setLock({ line, reason: 'budget', locked: on, who: 'budget control', channel: 'budget' });
     },
+    pushNotice(line, title, text) {
+      lock.phoneLock.pushNotice(line, title, text);
+    },
   };
 }
 

@@ -207,6 +207,15 @@ export class PhoneLock {
     }
   }
 
+  /** Pushes a text notice (e.g. a budget threshold) to the phones of a line; best effort, never throws. */
+  pushNotice(line: LineKey, title: string, text: string): void {
+    const pusher = this.o.pusher;
+    if (!pusher) return;
+    for (const d of this.dir.devicesByLine.get(lineId(line)) ?? []) {
+      if (d.address) pusher.push({ device: d.name, address: d.address }, phoneText({ title, text }));
+    }
+  }
+
   private pushChange(e: { partition: string; extension: string; reason: LockReason; locked: boolean }): void {
     const pusher = this.o.pusher;
     if (!pusher || (e.reason !== 'admin' && e.reason !== 'budget')) return;

@@ -14,6 +14,7 @@ import { parseTariff } from '../../src/rating/tariff.js';
 import { startServer } from '../../src/server.js';
 import { cdrFile } from '../support/cdr-rows.js';
 import { CUCM_HEADERS, curriRequest } from '../support/curri.js';
+import { startFakePhone } from '../support/fake-phone.js';
 import { testLog } from '../support/logger.js';
 import { HQ, user } from '../support/pipeline.js';
 import { freePort } from '../support/ports.js';
@@ -36,6 +37,7 @@ async function decision(port: number, called: string): Promise<string> {
 describe('Budget Control end to end', () => {
   it('a CDR file uploaded over FTP pushes a user over budget; the next CURRI request from the line is denied', { timeout: 60_000 }, async () => {
     const t = tempDir();
+    const phone = await startFakePhone({ user: 'pushuser', password: 'push-pw' });
     try {
       const [httpPort, ftpPort] = [await freePort(), await freePort()];
       const pasv = 43000 + Math.floor(Math.random() * 2000);
@@ -43,13 +45,15 @@ describe('Budget Control end to end', () => {
         TOLLGATE_DATA_DIR: path.join(t.dir, 'data'), TOLLGATE_HTTP_HOST: '127.0.0.1', TOLLGATE_HTTP_PORT: String(httpPort),
         TOLLGATE_FTP_HOST: '127.0.0.1', TOLLGATE_FTP_PORT: String(ftpPort), TOLLGATE_FTP_PASV_MIN: String(pasv), TOLLGATE_FTP_PASV_MAX: String(pasv + 20),
         TOLLGATE_SFTP_PORT: '0', TOLLGATE_RECEIVER_USERS: 'cucm:pw-1@cluster:GoldenCluster', TOLLGATE_MINER_POLL_MS: '60000',
+        TOLLGATE_PHONE_PUSH_USER: 'pushuser', TOLLGATE_PHONE_PUSH_PASSWORD: 'push-pw',
       });
       const db = openDb(config.db);
       await migrateLatest(db);
       await upsertTariffs({ db, tariffs: [FLAT], now: 0 });
       await upsertSite({ db, site: { ...HQ, code: 'LON', country: 'GB', areaCode: '20', timezone: 'Europe/London', currency: 'GBP', clusterIds: ['GoldenCluster'], accessCodes: ['9'], tariffCode: 'FLAT' }, now: 0 });
       await upsertUser({ db, user: user('ann', '2001', { devices: ['SEP000000002001'] }), now: 0 });
-      await setBudget({ db, input: { scope: 'user', target: 'ann', period: 'monthly', amount: '1.50', currency: 'GBP', thresholds: '100:user,lock' }, defaultTimezone: 'UTC', now: 0 });
+      await db('user_devices').where({ device_name: 'SEP000000002001' }).update({ address: phone.address });
+      await setBudget({ db, input: { scope: 'user', target: 'ann', period: 'monthly', amount: '1.50', currency: 'GBP', thresholds: '100:user,push,lock' }, defaultTimezone: 'UTC', now: 0 });
       await db.destroy();
 
       const server = await startServer(config, { log: testLog });
@@ -72,10 +76,17 @@ describe('Budget Control end to end', () => {
         assert.equal(await decision(httpPort, '999'), 'Permit', 'emergency calls still go through');
         const lines = await server.runtime.db('line_locks').select('extension', 'reason', 'channel');
         assert.deepEqual(lines.map((l) => [l.extension, l.reason, l.channel]), [['2001', 'budget', 'budget']]);
+        // The phone was told: the threshold's notice and Phone Lock's own lock notice.
+        const end = Date.now() + 5000;
+        while (phone.received.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+        const texts = phone.received.map((p) => p.xml).join('\n');
+        assert.match(texts, /100% of your budget used: line locked/);
+        assert.match(texts, /Line 2001 was locked \(budget\)/);
       } finally {
         await server.stop();
       }
     } finally {
+      await phone.close();
       t.remove();
     }
   });

@@ -11,6 +11,7 @@ import type { BudgetEngine } from './budget/engine.js';
 import { billingSoapRoutes, type SoapLinePort } from './soap/billing-service.js';
 import { requireAdminToken } from './http/admin-auth.js';
 import { budgetRoutes } from './http/budget-routes.js';
+import { reportRoutes } from './http/report-routes.js';
 import { lockApiRoutes } from './http/lock-api.js';
 import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.js';
 import { phoneService } from './http/phone-service.js';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Koa {
   // One guard for the whole JSON API.
   router.use('/api/v1', requireAdminToken(adminToken));
   budgetRoutes(router, { db: deps.db, budgets: deps.budgets, ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}) });
+  reportRoutes(router, { db: deps.db });
   if (lock) lockApiRoutes(router, { db: deps.db, ...lock });
   app.use(router.routes());
   app.use(router.allowedMethods());

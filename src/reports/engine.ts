@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { periodAt } from '../budget/period.js';
 import { utcOffset } from '../time/zone.js';
+import { localTime } from './output.js';
 import type { DbKind } from '../config.js';
 import { dialectOf, type Db } from '../db/knex.js';
 import { UsageError } from '../errors.js';
@@ -65,20 +66,24 @@ export async function runReport(options: { db: Db; report: string; options: unkn
   return def.kind === 'list' ? listReport(def, o, period, base, d, summary) : groupedReport(def, o, period, base, d, summary);
 }
 
+/** The list options: which column each filters and how the filter summary names it. */
+const LIST_FILTERS = [
+  { option: 'sites', column: 's.code', label: 'Sites' },
+  { option: 'gateways', column: 'c.gateway', label: 'Gateways' },
+  { option: 'extensions', column: 'c.extension', label: 'Extensions' },
+  { option: 'departments', column: 'u.department', label: 'Departments' },
+  { option: 'costCenters', column: 'c.cost_center', label: 'Cost centres' },
+  { option: 'users', column: 'u.username', label: 'Users' },
+  { option: 'destinationTypes', column: 'c.destination_type', label: 'Destination types' },
+] as const satisfies ReadonlyArray<{ option: keyof ReportOptions; column: string; label: string }>;
+
 function filtered(q: Knex.QueryBuilder, o: ReportOptions, period: { from: number; to: number }, d: DbKind, conditions: Array<[string, string | number | boolean]>): Knex.QueryBuilder {
   q.where('c.start_at', '>=', period.from).where('c.start_at', '<', period.to);
   if (o.traffic === 'internal') q.where('c.direction', 'internal');
   if (o.traffic === 'external') q.whereNot('c.direction', 'internal');
   if (o.direction) q.where('c.direction', o.direction);
   if (o.answered !== undefined) q.whereRaw(o.answered ? answeredExpr(d) : `NOT (${answeredExpr(d)})`);
-  const within = (expr: string, values: string[]) => values.length > 0 && q.whereIn(expr, values);
-  within('s.code', o.sites);
-  within('c.gateway', o.gateways);
-  within('c.extension', o.extensions);
-  within('u.department', o.departments);
-  within('c.cost_center', o.costCenters);
-  within('u.username', o.users);
-  within('c.destination_type', o.destinationTypes);
+  for (const f of LIST_FILTERS) if (o[f.option].length > 0) q.whereIn(f.column, o[f.option]);
   if (conditions.length > 0) {
     q.where((w) => {
       for (const [sql, value] of conditions) {
@@ -259,19 +264,12 @@ async function groupedReport(def: GroupedReport, o: ReportOptions, period: Repor
 }
 
 function describeFilters(def: ReportDef, o: ReportOptions, period: { from: number; to: number; label: string }): string[] {
-  const fmt = (t: number) => new Date(t * 1000).toLocaleString('sv-SE', { timeZone: o.timezone }).slice(0, 16);
+  const fmt = (t: number) => localTime(t, o.timezone).slice(0, 16);
   const out = [`Period: ${period.label} (${fmt(period.from)} to ${fmt(period.to)}, ${o.timezone})`];
   if (o.traffic) out.push(`Traffic: ${o.traffic}`);
   if (o.direction) out.push(`Direction: ${o.direction}`);
   if (o.answered !== undefined) out.push(o.answered ? 'Answered calls' : 'Unanswered calls');
-  const list = (label: string, v: string[]) => v.length > 0 && out.push(`${label}: ${v.join(', ')}`);
-  list('Sites', o.sites);
-  list('Gateways', o.gateways);
-  list('Extensions', o.extensions);
-  list('Departments', o.departments);
-  list('Cost centres', o.costCenters);
-  list('Users', o.users);
-  list('Destination types', o.destinationTypes);
+  for (const f of LIST_FILTERS) if (o[f.option].length > 0) out.push(`${f.label}: ${o[f.option].join(', ')}`);
   if (o.conditions.length > 0) out.push(`Conditions (${o.match}): ${o.conditions.map((c) => `${c.field} ${c.op} ${String(c.value)}`).join(o.match === 'any' ? ' OR ' : ' AND ')}`);
   if (def.kind === 'grouped' && def.id === 'trend') out.push(`By ${o.interval}`);
   return out;

@@ -31,6 +31,8 @@ export interface RouteInput<Q, B> {
   body: B;
   params: Record<string, string>;
   auth: AuthState | undefined;
+  /** The JSON body as sent (before defaults): which fields a PATCH names. */
+  raw: unknown;
 }
 
 export interface ApiRegistry {
@@ -50,8 +52,9 @@ export function createApiRegistry(): ApiRegistry {
       router[spec.method](koaPath, async (ctx: Context) => {
         const auth = spec.level === undefined ? (ctx.state as { auth?: AuthState }).auth : spec.level === 0 ? authOf(ctx) : requireLevel(ctx, spec.level);
         const query = spec.query ? parseInput(spec.query, ctx.query, 'query') : {};
-        const body = spec.body ? parseInput(spec.body, await readJson(ctx), 'body') : undefined;
-        const result = await handler({ ctx, query, body, params: (ctx as unknown as { params: Record<string, string> }).params ?? {}, auth: auth as AuthState } as never);
+        const raw = spec.body ? await readJson(ctx) : undefined;
+        const body = spec.body ? parseInput(spec.body, raw, 'body') : undefined;
+        const result = await handler({ ctx, query, body, raw, params: (ctx as unknown as { params: Record<string, string> }).params ?? {}, auth: auth as AuthState } as never);
         if (result === undefined) {
           if (ctx.body === undefined) ctx.status = 204;
         } else {

@@ -22,7 +22,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const hq = await addSite(t.db, 'HQ', { privacyDigits: 3, privacyLevel: 8 });
       const a = await addAccount(t.db, 'alice', '1001', { level: 2, department: 'Sales', site_id: hq });
       const b = await addAccount(t.db, 'bob', '1002', { level: 2, department: 'Sales', site_id: hq });
-      const c = await addAccount(t.db, 'carol', '1003', { level: 6, department: 'Sales', site_id: hq });
+      await addAccount(t.db, 'carol', '1003', { level: 6, department: 'Sales', site_id: hq });
       const d = await addAccount(t.db, 'dave', '1004', { level: 2, department: 'R&D', site_id: hq });
       await addAccount(t.db, 'erin', '1005', { level: 8, department: 'Board', site_id: hq });
       await addAccount(t.db, 'root', '1000', { level: 10, department: 'IT', site_id: hq });

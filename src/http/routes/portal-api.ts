@@ -151,8 +151,11 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps }): { 
     async ({ params }) => loadPresentedUser(db, await target(params)));
 
   api.add(router, { method: 'patch', path: '/api/users/{id}', tag: 'users', summary: 'Edit a user', level: 10, body: S.userPatch, response: S.userOut },
-    async ({ ctx, params, body, auth }) => {
+    async ({ ctx, params, body: parsed, raw, auth }) => {
       const user = await target(params);
+      // Only the fields the request names change (the schema's defaults must not blank the others).
+      const sent = new Set(Object.keys(raw as object));
+      const body = Object.fromEntries(Object.entries(parsed).filter(([k]) => sent.has(k))) as typeof parsed;
       if (user.id === auth.user.id && body.level !== undefined && body.level < 10) throw new AppError('you cannot lower your own level', 400, 'validation_error');
       const current = await loadPresentedUser(db, user);
       const merged = {
@@ -161,8 +164,8 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps }): { 
         ...body,
         username: user.username,
       };
-      const parsed = parseInput(S.userCreate.omit({ password: true }), { ...merged, site: merged.site ?? undefined }, 'body');
-      await saveUser({ db, user: parsed, now: now() });
+      const full = parseInput(S.userCreate.omit({ password: true }), { ...merged, site: merged.site ?? undefined }, 'body');
+      await saveUser({ db, user: full, now: now() });
       ctx.state.log?.info({ by: auth.user.id, userId: user.id, fields: Object.keys(body) }, 'user edited');
       return loadPresentedUser(db, (await findUserById({ db, id: user.id }))!);
     });

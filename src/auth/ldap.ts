@@ -71,11 +71,15 @@ export function createLdapDirectory(settings: LdapSettings & { ldapUrl: string }
 
   /** Opens a client (StartTLS when set); the function runs with it and the client is always closed. */
   async function withClient<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ url: settings.ldapUrl, timeout: settings.ldapTimeoutMs, connectTimeout: settings.ldapTimeoutMs, tlsOptions });
+    // ldapts keeps the socket in the options it is given: each connection gets its own copy.
+    const client = new Client({
+      url: settings.ldapUrl, timeout: settings.ldapTimeoutMs, connectTimeout: settings.ldapTimeoutMs,
+      ...(settings.ldapUrl.startsWith('ldaps:') ? { tlsOptions: { ...tlsOptions } } : {}),
+    });
     try {
       if (settings.ldapStartTls) {
         try {
-          await client.startTLS(tlsOptions);
+          await client.startTLS({ ...tlsOptions });
         } catch (err) {
           throw describe(err);
         }

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Db } from './db/knex.js';
+import { NotFoundError } from './errors.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestLogger } from './http/request-logger.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
@@ -41,6 +42,11 @@ export function createApp(deps: AppDeps): Koa {
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
   if (portal.webDir) app.use(staticWeb(portal.webDir));
+  // Keep last: an /api/ path nothing answered is a JSON 404, not Koa's text one.
+  app.use(async function apiNotFound(ctx, next) {
+    await next();
+    if (ctx.path.startsWith('/api/') && ctx.body === undefined && ctx.status === 404) throw NotFoundError(`${ctx.method} ${ctx.path}`);
+  });
   app.on('error', (err: Error & { status?: number }, ctx?: Koa.Context) => {
     const log = (ctx?.state as { log?: Logger } | undefined)?.log ?? deps.log;
     if ((err.status ?? 500) >= 500) log.error({ err }, 'request failed');

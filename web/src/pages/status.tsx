@@ -1,0 +1,44 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { errorText } from '../app';
+import { formatTime } from '../format';
+import { t } from '../i18n';
+
+interface SiteStatus {
+  site: string; files: { received: number; done: number; failed: number; pending: number }; rows: number; stored: number;
+  duplicates: number; discarded: Record<string, number>; undefinedExtensions: number; lastFileAt: string | null;
+}
+
+export function StatusPage() {
+  const [sites, setSites] = useState<SiteStatus[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => { api<{ sites: SiteStatus[] }>('GET', '/api/status').then((r) => setSites(r.sites), (e) => setError(errorText(e))); }, []);
+  return (
+    <section aria-labelledby="status-title">
+      <h1 id="status-title">{t('status.title')}</h1>
+      {error && <p class="error" role="alert">{error}</p>}
+      {sites && sites.length === 0 && <p>{t('status.none')}</p>}
+      {sites && sites.length > 0 && (
+        <div class="table-wrap">
+          <table data-testid="status">
+            <thead><tr>
+              <th scope="col">{t('status.site')}</th><th scope="col" class="num">{t('status.files')}</th><th scope="col" class="num">{t('status.pending')}</th>
+              <th scope="col" class="num">{t('status.failed')}</th><th scope="col">{t('status.lastFile')}</th><th scope="col" class="num">{t('status.rows')}</th>
+              <th scope="col" class="num">{t('status.stored')}</th><th scope="col" class="num">{t('status.duplicates')}</th><th scope="col">{t('status.discarded')}</th>
+              <th scope="col" class="num">{t('status.undefinedExtensions')}</th>
+            </tr></thead>
+            <tbody>
+              {sites.map((s) => (
+                <tr>
+                  <th scope="row">{s.site}</th><td class="num">{s.files.received}</td><td class="num">{s.files.pending}</td><td class="num">{s.files.failed}</td>
+                  <td>{s.lastFileAt ? formatTime(s.lastFileAt) : '–'}</td><td class="num">{s.rows}</td><td class="num">{s.stored}</td><td class="num">{s.duplicates}</td>
+                  <td>{Object.entries(s.discarded).map(([r, n]) => `${r}: ${n}`).join(', ') || '0'}</td><td class="num">{s.undefinedExtensions}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /**
@@ -150,7 +151,15 @@ const schema = z
     /** Level of an LDAP user in none of the mapped groups (0: such users cannot log in). */
     ldapDefaultLevel: level.default(2),
     /** Cron expression (croner) for AD sync; empty: no scheduled sync. */
-    ldapSyncCron: z.string().default(''),
+    ldapSyncCron: z.string().trim().refine((v) => {
+      if (v === '') return true;
+      try {
+        new Cron(v, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid cron expression (e.g. "0 2 * * *")').default(''),
     ldapSyncFilter: z.string().default('(|(objectClass=inetOrgPerson)(objectClass=user))'),
     /** The login-name attribute read by AD sync. */
     ldapUsernameAttribute: z.string().default('uid'),

@@ -117,6 +117,29 @@ describe('portal in a browser', { skip: SKIP, timeout: 180_000 }, () => {
     await p.context().close();
   });
 
+  it('dashboard: adds, minimises, moves and removes widgets, and keeps the layout after a reload', async () => {
+    const p = await page();
+    await signIn(p, 'alice', PASSWORD);
+    await p.getByRole('link', { name: 'Dashboard' }).click();
+    await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await p.locator('[data-widget="status-7-days"] canvas').waitFor();
+    await p.getByTestId('add-widget').selectOption('week-top-cost-area');
+    await p.getByRole('button', { name: 'Add', exact: true }).click();
+    const added = p.locator('[data-widget="week-top-cost-area"]');
+    await added.locator('canvas').waitFor();
+    await added.getByRole('button', { name: 'Minimise' }).click();
+    await added.getByRole('button', { name: 'Restore' }).waitFor();
+    await added.getByLabel('Zone').selectOption('side');
+    await p.getByTestId('zone-side').locator('[data-widget="week-top-cost-area"]').waitFor();
+    await p.getByRole('button', { name: "Remove: Call status, last 7 days" }).click();
+    await p.locator('[data-widget="status-7-days"]').waitFor({ state: 'detached' });
+    await p.waitForTimeout(300);
+    await p.reload();
+    await p.getByTestId('zone-side').locator('[data-widget="week-top-cost-area"]').getByRole('button', { name: 'Restore' }).waitFor();
+    assert.equal(await p.locator('[data-widget="status-7-days"]').count(), 0);
+    await p.context().close();
+  });
+
   it('Arabic lays the portal out right to left, from the browser language and from the selector', async () => {
     const p = await page('ar-EG');
     await p.goto(base + '/');

@@ -111,6 +111,30 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await get('alice', '/api/home?limit=7').expect(400);
     });
 
+    it('dashboard widgets count only visible calls; layouts are saved per user and validated', async () => {
+      const status = async (user: string) => (await get(user, '/api/dashboard/widgets/status-7-days').expect(200)).body.groups as Array<{ calls: number; answered: number }>;
+      const sum = (g: Array<{ calls: number }>) => g.reduce((a, x) => a + x.calls, 0);
+      assert.equal(sum(await status('alice')), 3);
+      assert.equal(sum(await status('erin')), 5);
+      const byDept = (await get('carol', '/api/dashboard/widgets/today-status-department').expect(200)).body.groups;
+      assert.deepEqual(byDept.map((g: { key: string }) => g.key), ['Sales']);
+      const cost = (await get('erin', '/api/dashboard/widgets/today-cost-by-hour').expect(200)).body.groups;
+      assert.equal(cost.reduce((a: number, g: { value: number }) => a + g.value, 0), 320);
+      const last = (await get('bob', '/api/dashboard/widgets/last-calls').expect(200)).body.calls;
+      assert.deepEqual(last.map((c: { id: number }) => c.id), [ids.bob]);
+      await get('alice', '/api/dashboard/widgets/nope').expect(400);
+      const catalogue = (await get('alice', '/api/dashboard/widgets').expect(200)).body.widgets;
+      assert.ok(catalogue.length >= 12);
+      const def = (await get('alice', '/api/me/dashboard').expect(200)).body;
+      assert.ok(def.widgets.length > 0);
+      const put = (user: string, body: object) => request(app.callback()).put('/api/me/dashboard').set('authorization', `Bearer ${tokens[user]}`).send(body);
+      await put('alice', { widgets: [{ id: 'week-top-cost-area', zone: 'side', minimised: true }] }).expect(200);
+      assert.deepEqual((await get('alice', '/api/me/dashboard').expect(200)).body, { widgets: [{ id: 'week-top-cost-area', zone: 'side', minimised: true }] });
+      assert.notDeepEqual((await get('bob', '/api/me/dashboard').expect(200)).body.widgets[0].id, 'week-top-cost-area');
+      const bad = await put('alice', { widgets: [{ id: 'nope' }] }).expect(400);
+      assert.match(bad.body.error.message, /body\.widgets\.0\.id/);
+    });
+
     it('paginates with before= without repeating or skipping calls', async () => {
       const first = (await get('erin', '/api/calls?limit=2').expect(200)).body;
       assert.equal(first.calls.length, 2);

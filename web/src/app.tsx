@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type User } from './api';
 import { LANGUAGES, language, setLanguage, t } from './i18n';
 import { CallsPage } from './pages/calls';
+import { DashboardPage } from './pages/dashboard';
 import { ChangePassword } from './pages/change-password';
 import { HomePage } from './pages/home';
 import { LoginPage } from './pages/login';
@@ -88,9 +89,10 @@ export function App() {
     );
   }
   const admin = user.level >= 10;
-  // Slots for the other portal areas (Dashboard, Budget Control, Phone Lock, Administration): each adds an entry here.
+  // Slots for the other portal areas (Budget Control, Phone Lock, Administration): each adds an entry here.
   const nav = [
     { id: 'home', label: t('nav.home') },
+    { id: 'dashboard', label: t('nav.dashboard') },
     { id: 'calls', label: t('nav.calls') },
     ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'status', label: t('nav.status') }] : []),
   ];
@@ -111,6 +113,7 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {page === 'home' && <HomePage />}
+        {page === 'dashboard' && <DashboardPage />}
         {page === 'calls' && <CallsPage params={route.params} />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'status' && <StatusPage />}

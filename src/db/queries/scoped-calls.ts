@@ -236,3 +236,58 @@ export async function countScopedCalls(options: { db: DbOrTx; viewer: Viewer; fi
   const row = await applyCallFilter(scopedCalls(db, viewer), db, viewer, filter).count({ n: '*' }).first();
   return Number((row as { n?: unknown } | undefined)?.n ?? 0);
 }
+
+/** What a dashboard widget groups visible calls by. Times are UTC. */
+export type CallGrouping = 'area' | 'extension' | 'department' | 'destination' | 'date' | 'hour';
+export type CallMeasure = 'cost' | 'duration' | 'count';
+
+const GROUP_SQL: Record<CallGrouping, string> = {
+  area: "COALESCE(NULLIF(c.area, ''), NULLIF(c.nation, ''), c.destination_type)",
+  extension: 'c.extension',
+  department: "COALESCE(u.department, '')",
+  destination: 'c.destination_type',
+  date: '(c.start_at / 86400)',
+  hour: '((c.start_at % 86400) / 3600)',
+};
+
+export interface CallGroup {
+  key: string;
+  calls: number;
+  answered: number;
+  /** Per currency when the measure is cost (integer minor units); otherwise one entry with currency ''. */
+  value: number;
+  currency: string;
+}
+
+/**
+ * Visible calls grouped for a dashboard widget: count, answered calls and the measure per group,
+ * ordered by the measure (largest first) or by the key for dates and hours. Goes through
+ * `scopedCalls` like every other call query.
+ */
+export async function groupScopedCalls(options: {
+  db: DbOrTx; viewer: Viewer; filter: CallFilter; groupBy: CallGrouping; measure: CallMeasure; limit: number;
+}): Promise<CallGroup[]> {
+  const { db, viewer, filter, groupBy, measure, limit } = options;
+  const key = GROUP_SQL[groupBy];
+  const q = applyCallFilter(scopedCalls(db, viewer), db, viewer, filter);
+  const byCurrency = measure === 'cost';
+  q.select(db.raw(`${key} as k`))
+    .count({ n: '*' })
+    .select(db.raw('SUM(CASE WHEN c.answered = ? THEN 1 ELSE 0 END) as answered', [true]))
+    .groupByRaw(byCurrency ? `${key}, c.currency` : key);
+  if (measure === 'cost') q.select('c.currency').sum({ v: 'c.cost' }).whereNotNull('c.cost');
+  else if (measure === 'duration') q.sum({ v: 'c.duration_s' });
+  const ordered = groupBy === 'date' || groupBy === 'hour';
+  if (ordered) q.orderByRaw(`${key} ASC`);
+  else q.orderByRaw(measure === 'count' ? 'COUNT(*) DESC' : measure === 'cost' ? 'SUM(c.cost) DESC' : 'SUM(c.duration_s) DESC');
+  q.limit(ordered ? 1000 : limit);
+  const rows = (await q) as Array<Record<string, unknown>>;
+  return rows.map((r) => {
+    const raw = r.k;
+    const k = groupBy === 'date' ? new Date(Number(raw) * 86400_000).toISOString().slice(0, 10) : groupBy === 'hour' ? String(Number(raw)).padStart(2, '0') : String(raw ?? '');
+    return {
+      key: k, calls: Number(r.n), answered: Number(r.answered ?? 0),
+      value: measure === 'count' ? Number(r.n) : Number(r.v ?? 0), currency: measure === 'cost' ? String(r.currency ?? '') : '',
+    };
+  });
+}

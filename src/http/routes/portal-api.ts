@@ -10,6 +10,7 @@ import { siteStatus } from '../../db/queries/site-status.js';
 import type { DbUserRow } from '../../db/tables.js';
 import { AppError, NotFoundError } from '../../errors.js';
 import type { PortalDeps } from '../../portal/portal-deps.js';
+import { dashboardLayout, parseLayout, WIDGET_IDS, WIDGETS, widgetData, type WidgetId } from '../../portal/dashboard.js';
 import { exportUsersCsv, importUsersCsv, loadPresentedUser, presentUser, saveUser } from '../../portal/users-admin.js';
 import { createApiRegistry, openApiDocument, type ApiRegistry } from '../api-route.js';
 import { clearSessionCookies, setSessionCookies } from '../auth.js';
@@ -247,6 +248,25 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps }): { 
         countScopedCalls({ db, viewer, filter: { ownOnly: true, from: dayStart, kind: 'missed' } }),
       ]);
       return { calls, month, missedToday, generatedAt: t.toISOString() };
+    });
+
+  // ---- dashboard (level 2): the widget catalogue, each widget's data, and the caller's saved layout
+  api.add(router, { method: 'get', path: '/api/dashboard/widgets', tag: 'dashboard', summary: 'The widget catalogue', level: 2 },
+    async () => ({ widgets: WIDGET_IDS.map((id) => ({ id, chart: WIDGETS[id].chart, period: WIDGETS[id].period })) }));
+
+  api.add(router, { method: 'get', path: '/api/dashboard/widgets/{id}', tag: 'dashboard', summary: "One widget's data over the caller's visible calls", level: 2 },
+    async ({ params, auth }) => {
+      const id = parseInput(z.enum(WIDGET_IDS), params.id, 'path') as WidgetId;
+      return widgetData({ db, viewer: auth.viewer, id, now: new Date() });
+    });
+
+  api.add(router, { method: 'get', path: '/api/me/dashboard', tag: 'dashboard', summary: 'The caller\'s dashboard layout', level: 2, response: dashboardLayout },
+    async ({ auth }) => parseLayout(auth.user.dashboard));
+
+  api.add(router, { method: 'put', path: '/api/me/dashboard', tag: 'dashboard', summary: 'Save the caller\'s dashboard layout (widgets, zones, minimised)', level: 2, body: dashboardLayout, response: dashboardLayout },
+    async ({ body, auth }) => {
+      await updateAccount({ db, id: auth.user.id, patch: { dashboard: JSON.stringify(body) }, now: now() });
+      return body;
     });
 
   // ---- system status (level 10)

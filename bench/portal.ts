@@ -12,12 +12,13 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { createLoginThrottle } from '../src/auth/throttle.js';
 import { createTokenService } from '../src/auth/tokens.js';
 import { migrateLatest, openDb, type Db } from '../src/db/knex.js';
+import { WIDGET_IDS } from '../src/portal/dashboard.js';
 
 /**
  * Portal benchmark (`npm run bench:portal [-- --rows N] [-- --users U]`): loads N calls (default
  * 1,000,000) over U users (default 1,000) spread over the last 90 days, then measures the home
  * page's API (`GET /api/home?limit=20`: last 20 calls and this month's summary for one level-2
- * user) over HTTP, on SQLite and (with TOLLGATE_TEST_PG_URL) PostgreSQL. Target: p50 ≤ 50 ms.
+ * user) and each dashboard widget (for a level-2 and a level-8 user) over HTTP, on SQLite and (with TOLLGATE_TEST_PG_URL) PostgreSQL. Target: p50 ≤ 50 ms.
  * A benchmark, not a test: it prints figures and never fails on them.
  */
 
@@ -103,6 +104,27 @@ async function measure(kind: string, db: Db): Promise<void> {
   times.sort((a, b) => a - b);
   const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(1);
   console.log(`  GET /api/home?limit=20 (one level-2 user, ${REQUESTS} requests): p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms (target p50 ≤ 50 ms)`);
+  // Dashboard widgets: each one for level-2 users and for a level-8 user (who sees every call).
+  await db('users').where({ id: userIds[0] }).update({ level: 8 });
+  const p50 = async (id: number, path: string, n: number): Promise<number> => {
+    const ts: number[] = [];
+    const { token } = tokens.issue({ userId: id, version: 0, kind: 'api' });
+    for (let i = 0; i < n + 3; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+      if (i >= 3) ts.push(performance.now() - t0);
+    }
+    ts.sort((a, b) => a - b);
+    return ts[Math.floor(ts.length / 2)]!;
+  };
+  console.log('  dashboard widgets, p50 ms (level 2 / level 8):');
+  for (const w of WIDGET_IDS) {
+    const l2 = await p50(userIds[1 + Math.floor(r() * (userIds.length - 1))]!, `/api/dashboard/widgets/${w}`, 20);
+    const l8 = await p50(userIds[0]!, `/api/dashboard/widgets/${w}`, 10);
+    console.log(`    ${w.padEnd(28)} ${l2.toFixed(1).padStart(7)} / ${l8.toFixed(1).padStart(7)}`);
+  }
   server.close();
   server.closeAllConnections();
 }

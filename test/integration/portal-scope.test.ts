@@ -85,6 +85,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const status = await get('root', '/api/status').expect(200);
       assert.equal(status.body.sites[0].site, 'HQ');
       await get('alice', '/api/users').expect(403);
+      const post = (user: string, path: string, body: object) => request(app.callback()).post(path).set('authorization', `Bearer ${tokens[user]}`).send(body);
+      assert.deepEqual((await post('root', '/api/status/reprocess', {}).expect(200)).body, { examined: 0, stored: 0, stillDiscarded: 0 });
+      await post('root', '/api/status/reprocess', { site: 'NOPE' }).expect(404);
+      await post('root', '/api/status/reprocess', { reasons: ['bogus'] }).expect(400);
+      await post('erin', '/api/status/reprocess', {}).expect(403);
     });
 
     it('masks the last digits below the site privacy level; a number filter cannot find masked digits', async () => {

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { authenticateUser } from '../../auth/login.js';
+import { reprocessDiscarded, REPROCESSABLE } from '../../billing/reprocess.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Db } from '../../db/knex.js';
 import { bumpTokenVersion, deleteUser, devicesOfUsers, findUserById, findUserByUsername, searchUsers, setPassword, updateAccount } from '../../db/queries/portal-users.js';
@@ -272,6 +273,16 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps }): { 
   // ---- system status (level 10)
   api.add(router, { method: 'get', path: '/api/status', tag: 'status', summary: 'Per site: files, rows, stored, discarded by reason, undefined extensions', level: 10 },
     async () => ({ sites: await siteStatus({ db }) }));
+
+  api.add(router, { method: 'post', path: '/api/status/reprocess', tag: 'status', summary: 'Reprocess discarded calls (after adding users, extensions or sites)', level: 10,
+    body: z.object({ site: z.string().trim().min(1).optional(), reasons: z.array(z.enum(REPROCESSABLE as unknown as [string, ...string[]])).optional() }).strict(),
+    response: z.object({ examined: z.number(), stored: z.number(), stillDiscarded: z.number() }) },
+    async ({ ctx, body, auth }) => {
+      if (body.site && !(await db('sites').where({ code: body.site }).first('id'))) throw NotFoundError(`site ${body.site}`);
+      const result = await reprocessDiscarded({ db, log: ctx.state.log ?? deps.log, ...(body.site ? { siteCode: body.site } : {}), ...(body.reasons ? { reasons: body.reasons } : {}) });
+      ctx.state.log?.info({ by: auth.user.id, ...result }, 'discarded calls reprocessed');
+      return result;
+    });
 
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api, { version: '0.1.0' });

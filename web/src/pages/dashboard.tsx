@@ -37,6 +37,7 @@ function WidgetChart(props: { data: WidgetData }) {
         data: labels.map((k) => { const g = d.groups!.find((x) => x.key === k)!; return d.measure === 'duration' ? Math.round(g.value / 60) : g.value; }),
       }];
     }
+    Chart.defaults.color = getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#666';
     const chart = new Chart(canvas.current, {
       type: d.chart === 'table' ? 'bar' : d.chart,
       data: { labels, datasets },

@@ -32,6 +32,7 @@ export function HomePage() {
     const kinds = ['incoming', 'outgoing', 'missed', 'internal'] as const;
     const data = kinds.map((k) => home.calls.filter((c) => c.kind === k).length);
     chart.current?.destroy();
+    Chart.defaults.color = getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#666';
     chart.current = new Chart(canvas.current, {
       type: 'doughnut',
       data: { labels: kinds.map((k) => t(`kind.${k}`)), datasets: [{ data, backgroundColor: ['#2f7ed8', '#3a9b5c', '#d9534f', '#8a6fbf'] }] },

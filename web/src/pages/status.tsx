@@ -12,11 +12,24 @@ interface SiteStatus {
 export function StatusPage() {
   const [sites, setSites] = useState<SiteStatus[] | null>(null);
   const [error, setError] = useState('');
-  useEffect(() => { api<{ sites: SiteStatus[] }>('GET', '/api/status').then((r) => setSites(r.sites), (e) => setError(errorText(e))); }, []);
+  const [message, setMessage] = useState('');
+  const load = () => api<{ sites: SiteStatus[] }>('GET', '/api/status').then((r) => setSites(r.sites), (e) => setError(errorText(e)));
+  useEffect(() => { void load(); }, []);
+  async function reprocess() {
+    try {
+      const r = await api<{ examined: number; stored: number; stillDiscarded: number }>('POST', '/api/status/reprocess', {});
+      setMessage(t('status.reprocessed', r));
+      await load();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }
   return (
     <section aria-labelledby="status-title">
       <h1 id="status-title">{t('status.title')}</h1>
       {error && <p class="error" role="alert">{error}</p>}
+      {message && <p class="ok" role="status">{message}</p>}
+      <button type="button" onClick={() => void reprocess()}>{t('status.reprocess')}</button>
       {sites && sites.length === 0 && <p>{t('status.none')}</p>}
       {sites && sites.length > 0 && (
         <div class="table-wrap">

@@ -37,6 +37,8 @@ export function viewerOf(u: DbUserRow): Viewer {
  */
 export function authenticate(deps: { db: Db; tokens: TokenService }): Middleware {
   return async function authenticate(ctx: Context, next: Next) {
+    // Logging in is anonymous: a stale or revoked cookie must not stand in its way.
+    if (ctx.method === 'POST' && ctx.path === '/api/sessions') return next();
     const header = ctx.get('authorization');
     const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     const cookie = ctx.cookies.get(SESSION_COOKIE);
@@ -92,6 +94,8 @@ export function requireLevel(ctx: Context, level: number): AuthState {
 
 export function setSessionCookies(ctx: Context, options: { token: string; csrf: string; ttl: number; secure: boolean }): void {
   const common = { sameSite: 'strict' as const, secure: options.secure, maxAge: options.ttl * 1000, path: '/', overwrite: true };
+  // Behind a TLS reverse proxy the request itself is plain HTTP: mark the cookies Secure anyway.
+  if (options.secure) (ctx.cookies as unknown as { secure: boolean }).secure = true;
   ctx.cookies.set(SESSION_COOKIE, options.token, { ...common, httpOnly: true });
   // Readable by the page's script, which echoes it in x-csrf-token (double submit, bound to the JWT).
   ctx.cookies.set(CSRF_COOKIE, options.csrf, { ...common, httpOnly: false });

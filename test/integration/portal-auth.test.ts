@@ -107,6 +107,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await request(app.callback()).get('/api/me').expect(401);
     });
 
+    it('a stale session cookie does not block a new login; Secure cookies behind a TLS proxy', async () => {
+      const app = portalApp(t.db);
+      const { agent, csrf } = await login(app, 'alice');
+      await agent.delete('/api/sessions').set('x-csrf-token', csrf).expect(204);
+      await agent.set('cookie', 'tollgate_session=garbage').post('/api/sessions').send({ username: 'alice', password: PASSWORD }).expect(200);
+      const secure = portalApp(t.db, { cookieSecure: true });
+      const res = await request(secure.callback()).post('/api/sessions').send({ username: 'alice', password: PASSWORD }).expect(200);
+      assert.ok(([] as string[]).concat(res.headers['set-cookie'] ?? []).every((c) => /;\s*secure/i.test(c)));
+    });
+
     it('logout ends every session and token of the user', async () => {
       const app = portalApp(t.db);
       const { agent, csrf } = await login(app, 'alice');

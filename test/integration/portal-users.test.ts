@@ -51,6 +51,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await as('delete', `/api/users/${id}`).expect(204);
       await as('get', `/api/users/${id}`).expect(404);
       await as('patch', '/api/users/0').send({}).expect(400);
+      const me = (await as('get', '/api/me').expect(200)).body;
+      assert.match((await as('patch', `/api/users/${me.id}`).send({ level: 8 }).expect(400)).body.error.message, /own level/);
+      assert.match((await as('patch', `/api/users/${me.id}`).send({ disabled: true }).expect(400)).body.error.message, /disable yourself/);
+      await as('delete', `/api/users/${me.id}`).expect(400);
     });
 
     it('imports nothing from a file with bad lines, reporting each one; partial=true imports the good lines', async () => {

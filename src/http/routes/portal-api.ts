@@ -158,7 +158,8 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps }): { 
       // Only the fields the request names change (the schema's defaults must not blank the others).
       const sent = new Set(Object.keys(raw as object));
       const body = Object.fromEntries(Object.entries(parsed).filter(([k]) => sent.has(k))) as typeof parsed;
-      if (user.id === auth.user.id && body.level !== undefined && body.level < 10) throw new AppError('you cannot lower your own level', 400, 'validation_error');
+      if (user.id === auth.user.id && body.level !== undefined && body.level < 10) throw new AppError('body.level: you cannot lower your own level', 400, 'validation_error');
+      if (user.id === auth.user.id && body.disabled === true) throw new AppError('body.disabled: you cannot disable yourself', 400, 'validation_error');
       const current = await loadPresentedUser(db, user);
       const merged = {
         ...Object.fromEntries(Object.entries(current).filter(([k]) => !['id', 'custom', 'auth_source', 'must_change_password', 'last_login_at', 'manager'].includes(k))),

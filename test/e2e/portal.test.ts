@@ -117,6 +117,25 @@ describe('portal in a browser', { skip: SKIP, timeout: 180_000 }, () => {
     await p.context().close();
   });
 
+  it('administration: loads a sites file and lists it; a bad file lists its problems', async () => {
+    const p = await page();
+    await signIn(p, 'admin', adminPassword);
+    await p.getByRole('link', { name: 'Administration' }).click();
+    await p.getByRole('tab', { name: 'Sites' }).waitFor();
+    const file = p.getByLabel('CSV or JSON file (the formats of tollgate import)');
+    await file.setInputFiles({ name: 'sites.csv', mimeType: 'text/csv', buffer: Buffer.from('code;name;country;timezone;currency\r\nROMA;Roma;IT;Nowhere/City;EUR\r\n') });
+    await p.getByRole('button', { name: 'Import', exact: true }).click();
+    await p.getByText(/timezone: unknown time zone/).waitFor();
+    await file.setInputFiles({ name: 'sites.csv', mimeType: 'text/csv', buffer: Buffer.from('code;name;country;timezone;currency\r\nROMA;Roma;IT;Europe/Rome;EUR\r\n') });
+    await p.getByRole('button', { name: 'Import', exact: true }).click();
+    await p.getByTestId('admin-sites').getByRole('cell', { name: 'ROMA', exact: true }).first().waitFor();
+    await p.getByRole('tab', { name: 'Tariffs' }).click();
+    assert.equal(await p.getByRole('tab', { name: 'Tariffs' }).getAttribute('aria-selected'), 'true');
+    await p.getByRole('link', { name: 'System status' }).click();
+    await p.getByTestId('status').getByRole('rowheader', { name: 'ROMA' }).waitFor();
+    await p.context().close();
+  });
+
   it('dashboard: adds, minimises, moves and removes widgets, and keeps the layout after a reload', async () => {
     const p = await page();
     await signIn(p, 'alice', PASSWORD);

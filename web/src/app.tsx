@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type User } from './api';
 import { LANGUAGES, language, setLanguage, t } from './i18n';
+import { AdminPage } from './pages/admin';
 import { CallsPage } from './pages/calls';
 import { DashboardPage } from './pages/dashboard';
 import { ChangePassword } from './pages/change-password';
@@ -89,12 +90,12 @@ export function App() {
     );
   }
   const admin = user.level >= 10;
-  // Slots for the other portal areas (Budget Control, Phone Lock, Administration): each adds an entry here.
+  // Slots for the other portal areas (Budget Control, Phone Lock): each adds an entry here.
   const nav = [
     { id: 'home', label: t('nav.home') },
     { id: 'dashboard', label: t('nav.dashboard') },
     { id: 'calls', label: t('nav.calls') },
-    ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'status', label: t('nav.status') }] : []),
+    ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
   ];
   const page = nav.some((n) => n.id === route.page) ? route.page : 'home';
   return (
@@ -116,6 +117,7 @@ export function App() {
         {page === 'dashboard' && <DashboardPage />}
         {page === 'calls' && <CallsPage params={route.params} />}
         {page === 'users' && <UsersPage self={user} />}
+        {page === 'admin' && <AdminPage />}
         {page === 'status' && <StatusPage />}
       </main>
     </div>

@@ -14,6 +14,8 @@ import type { PortalDeps } from '../../portal/portal-deps.js';
 import { dashboardLayout, parseLayout, WIDGET_IDS, WIDGETS, widgetData, type WidgetId } from '../../portal/dashboard.js';
 import { exportUsersCsv, importUsersCsv, loadPresentedUser, presentUser, saveUser } from '../../portal/users-admin.js';
 import { createApiRegistry, openApiDocument, type ApiRegistry } from '../api-route.js';
+import type { ReadinessCheck } from '../health.js';
+import { adminApi } from './admin-api.js';
 import { clearSessionCookies, setSessionCookies } from '../auth.js';
 import { readText } from '../body.js';
 import { parseInput } from '../validate.js';
@@ -24,7 +26,7 @@ import * as S from './portal-schemas.js';
  * status. Handlers validate, call one domain or query function and shape the answer. Every call
  * query goes through `scopedCalls` (src/db/queries/scoped-calls.ts).
  */
-export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps }): { router: Router; registry: ApiRegistry } {
+export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[] }): { router: Router; registry: ApiRegistry } {
   const { db, portal } = deps;
   const router = new Router({ prefix: '' });
   const api = createApiRegistry();
@@ -272,8 +274,20 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps }): { 
     });
 
   // ---- system status (level 10)
-  api.add(router, { method: 'get', path: '/api/status', tag: 'status', summary: 'Per site: files, rows, stored, discarded by reason, undefined extensions', level: 10 },
-    async () => ({ sites: await siteStatus({ db }) }));
+  api.add(router, { method: 'get', path: '/api/status', tag: 'status', summary: 'Per site: files, rows, stored, discarded by reason, undefined extensions; service checks (receivers, miner)', level: 10 },
+    async () => {
+      const services: Record<string, string> = {};
+      for (const c of deps.readiness ?? []) {
+        try {
+          services[c.name] = (await c.check()) ?? 'ok';
+        } catch (err) {
+          services[c.name] = (err as Error).message;
+        }
+      }
+      return { sites: await siteStatus({ db }), services };
+    });
+
+  adminApi(router, api, { db });
 
   api.add(router, { method: 'post', path: '/api/status/reprocess', tag: 'status', summary: 'Reprocess discarded calls (after adding users, extensions or sites)', level: 10,
     body: z.object({ site: z.string().trim().min(1).optional(), reasons: z.array(z.enum(REPROCESSABLE as unknown as [string, ...string[]])).optional() }).strict(),

@@ -11,9 +11,10 @@ interface SiteStatus {
 
 export function StatusPage() {
   const [sites, setSites] = useState<SiteStatus[] | null>(null);
+  const [services, setServices] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
-  const load = () => api<{ sites: SiteStatus[] }>('GET', '/api/status').then((r) => setSites(r.sites), (e) => setError(errorText(e)));
+  const load = () => api<{ sites: SiteStatus[]; services: Record<string, string> }>('GET', '/api/status').then((r) => { setSites(r.sites); setServices(r.services ?? {}); }, (e) => setError(errorText(e)));
   useEffect(() => { void load(); }, []);
   async function reprocess() {
     try {
@@ -29,6 +30,16 @@ export function StatusPage() {
       <h1 id="status-title">{t('status.title')}</h1>
       {error && <p class="error" role="alert">{error}</p>}
       {message && <p class="ok" role="status">{message}</p>}
+      {Object.keys(services).length > 0 && (
+        <>
+          <h2>{t('status.services')}</h2>
+          <table data-testid="services">
+            <thead><tr><th scope="col">{t('status.service')}</th><th scope="col">{t('status.state')}</th></tr></thead>
+            <tbody>{Object.entries(services).map(([name, state]) => <tr><th scope="row">{name}</th><td class={state === 'ok' ? 'ok' : 'error'}>{state}</td></tr>)}</tbody>
+          </table>
+          <h2>{t('status.title')}</h2>
+        </>
+      )}
       <button type="button" onClick={() => void reprocess()}>{t('status.reprocess')}</button>
       {sites && sites.length === 0 && <p>{t('status.none')}</p>}
       {sites && sites.length > 0 && (

@@ -133,7 +133,7 @@ export function UsersPage(props: { self: User }) {
         <div class="grow table-wrap">
           <table data-testid="users">
             <thead><tr>
-              <th scope="col">{t('users.username')}</th><th scope="col">{t('users.lastName')}</th><th scope="col">{t('users.department')}</th>
+              <th scope="col">{t('users.username')}</th><th scope="col">{t('users.name')}</th><th scope="col">{t('users.department')}</th>
               <th scope="col">{t('users.extension')}</th><th scope="col">{t('users.level')}</th><th scope="col">{t('users.source')}</th>
             </tr></thead>
             <tbody>

@@ -43,7 +43,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     it('level 2 lists only its own calls, whatever the filter', async () => {
       const own = [ids.alice!, ids.aliceMissed!, ids.internal!].sort((x, y) => x - y);
       assert.deepEqual(idsOf((await get('alice', '/api/calls').expect(200)).body), own);
-      for (const q of ['user=bob', 'extension=1002', 'department=R%26D', 'number=503777', 'site=HQ&user=dave', 'kind=outgoing&user=bob', `from=2000-01-01&user=bob`]) {
+      const refused = await get('alice', '/api/calls?user=bob').expect(403);
+      assert.match(refused.body.error.message, /query\.user: level 2 sees only its own calls \(got "bob"\)/);
+      await get('alice', '/api/calls/export?user=bob').expect(403);
+      assert.equal((await get('alice', '/api/calls?user=alice').expect(200)).body.calls.length, 3);
+      for (const q of ['extension=1002', 'department=R%26D', 'number=503777', 'site=HQ&department=R%26D', 'kind=outgoing&extension=1002', `from=2000-01-01&extension=1004`]) {
         const body = (await get('alice', `/api/calls?${q}`).expect(200)).body;
         assert.ok(body.calls.every((c: { user: string }) => c.user === 'alice'), `filter ${q} leaked ${JSON.stringify(body.calls)}`);
       }
@@ -58,10 +62,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('level 2 export and home contain only its own calls', async () => {
-      const csv = (await get('alice', '/api/calls/export?user=bob').expect(200)).text;
+      const csv = (await get('alice', '/api/calls/export?extension=1002').expect(200)).text;
       assert.equal(csv.charCodeAt(0), 0xfeff);
       const lines = csv.slice(1).trim().split('\r\n');
-      assert.equal(lines.length, 1, 'only the header: a filter on another user exports nothing');
+      assert.equal(lines.length, 1, "only the header: a filter on another user's extension exports nothing");
       const all = (await get('alice', '/api/calls/export').expect(200)).text.slice(1).trim().split('\r\n');
       assert.equal(all.length, 4);
       assert.ok(all.slice(1).every((l) => l.includes(',alice,')));

@@ -205,14 +205,27 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readi
     ...(q.kind ? { kind: q.kind } : {}), ...(q.destination_type ? { destinationType: q.destination_type } : {}), ...(q.site ? { site: q.site } : {}),
   });
 
+  /**
+   * A level-2 caller naming another user in a filter is refused (and logged) rather than answered
+   * with nothing; the result would be empty anyway, since every query goes through scopedCalls.
+   */
+  function refuseForeignFilter(ctx: Parameters<Parameters<ApiRegistry['add']>[2]>[0]['ctx'], auth: { user: DbUserRow; viewer: { level: number } }, q: { user?: string | undefined }) {
+    if (auth.viewer.level < 6 && q.user && q.user.toLowerCase() !== auth.user.username.toLowerCase()) {
+      ctx.state.log?.warn({ userId: auth.user.id, filterUser: q.user, path: ctx.path }, 'call filter outside the permission level refused');
+      throw new AppError(`query.user: level ${auth.viewer.level} sees only its own calls (got ${JSON.stringify(q.user)})`, 403, 'forbidden');
+    }
+  }
+
   api.add(router, { method: 'get', path: '/api/calls', tag: 'calls', summary: 'Calls visible to the caller, newest first, with filters', level: 2, query: S.callListQuery, response: S.callListOut },
-    async ({ query, auth }) => {
+    async ({ ctx, query, auth }) => {
+      refuseForeignFilter(ctx, auth, query);
       const calls = await listScopedCalls({ db, viewer: auth.viewer, filter: filterOf(query), limit: query.limit, ...(query.before ? { before: query.before } : {}) });
       return { calls, next: calls.length === query.limit ? calls[calls.length - 1]!.id : null };
     });
 
   api.add(router, { method: 'get', path: '/api/calls/export', tag: 'calls', summary: 'Visible calls as CSV (same filters)', level: 2, query: S.callFilterQuery.strict(), produces: 'text/csv' },
     async ({ ctx, query, auth }) => {
+      refuseForeignFilter(ctx, auth, query);
       const { stringify } = await import('csv-stringify/sync');
       const cols = ['id', 'startAt', 'site', 'kind', 'extension', 'user', 'department', 'remoteNumber', 'dialedNumber', 'destinationType', 'durationS', 'ringS', 'cost', 'currency', 'nation', 'area', 'accountName'] as const;
       const lines: unknown[][] = [[...cols]];

@@ -63,6 +63,12 @@ describe('portal in a browser', { skip: SKIP, timeout: 180_000 }, () => {
     await p.getByRole('button', { name: 'Sign in' }).click();
   }
 
+  /** Picks a CSV file for the labelled file input and presses Import. */
+  async function upload(p: Page, label: string, text: string) {
+    await p.getByLabel(label).setInputFiles({ name: 'upload.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await p.getByRole('button', { name: 'Import', exact: true }).click();
+  }
+
   it('first login of admin forces a password change, then shows the portal', async () => {
     const p = await page();
     await signIn(p, 'admin', 'wrong password');
@@ -103,13 +109,11 @@ describe('portal in a browser', { skip: SKIP, timeout: 180_000 }, () => {
     await p.getByRole('link', { name: 'Users' }).click();
     await p.getByRole('heading', { name: 'Users' }).waitFor();
     const bad = '\uFEFFusername;department;level\r\nnew1;Sales;2\r\nnew2;Sales;5\r\n';
-    await p.getByLabel('File').setInputFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
-    await p.getByRole('button', { name: 'Import', exact: true }).click();
+    await upload(p, 'File', bad);
     await p.getByTestId('import-problems').filter({ hasText: 'Line 3 – level' }).waitFor();
     assert.equal(await p.getByTestId('users').getByText('new1').count(), 0);
     const good = '\uFEFFusername;first_name;department;level\r\nnew1;Nina;Sales;2\r\nnew2;Otto;R&D;6\r\n';
-    await p.getByLabel('File').setInputFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
-    await p.getByRole('button', { name: 'Import', exact: true }).click();
+    await upload(p, 'File', good);
     await p.getByText('Imported 2 users (2 new, 0 updated).').waitFor();
     await p.getByTestId('users').getByRole('button', { name: 'new2' }).waitFor();
     await p.getByLabel('Search users').fill('new2');
@@ -122,12 +126,10 @@ describe('portal in a browser', { skip: SKIP, timeout: 180_000 }, () => {
     await signIn(p, 'admin', adminPassword);
     await p.getByRole('link', { name: 'Administration' }).click();
     await p.getByRole('tab', { name: 'Sites' }).waitFor();
-    const file = p.getByLabel('CSV or JSON file (the formats of tollgate import)');
-    await file.setInputFiles({ name: 'sites.csv', mimeType: 'text/csv', buffer: Buffer.from('code;name;country;timezone;currency\r\nROMA;Roma;IT;Nowhere/City;EUR\r\n') });
-    await p.getByRole('button', { name: 'Import', exact: true }).click();
+    const label = 'CSV or JSON file (the formats of tollgate import)';
+    await upload(p, label, 'code;name;country;timezone;currency\r\nROMA;Roma;IT;Nowhere/City;EUR\r\n');
     await p.getByText(/timezone: unknown time zone/).waitFor();
-    await file.setInputFiles({ name: 'sites.csv', mimeType: 'text/csv', buffer: Buffer.from('code;name;country;timezone;currency\r\nROMA;Roma;IT;Europe/Rome;EUR\r\n') });
-    await p.getByRole('button', { name: 'Import', exact: true }).click();
+    await upload(p, label, 'code;name;country;timezone;currency\r\nROMA;Roma;IT;Europe/Rome;EUR\r\n');
     await p.getByTestId('admin-sites').getByRole('cell', { name: 'ROMA', exact: true }).first().waitFor();
     await p.getByRole('tab', { name: 'Tariffs' }).click();
     assert.equal(await p.getByRole('tab', { name: 'Tariffs' }).getAttribute('aria-selected'), 'true');

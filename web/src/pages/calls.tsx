@@ -7,14 +7,22 @@ import { CallTable } from './call-table';
 export function CallsPage(props: { params: URLSearchParams }) {
   const [number, setNumber] = useState(props.params.get('number') ?? '');
   const [kind, setKind] = useState(props.params.get('kind') ?? '');
+  const [from, setFrom] = useState(props.params.get('from') ?? '');
+  const [to, setTo] = useState(props.params.get('to') ?? '');
   const [calls, setCalls] = useState<Call[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState('');
-  const query = () => new URLSearchParams({ ...(number ? { number } : {}), ...(kind ? { kind } : {}) }).toString();
+  const query = () => new URLSearchParams({ ...(number ? { number } : {}), ...(kind ? { kind } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }).toString();
+  /** The API's `to` is exclusive: the chosen last day is included by asking up to the next one. */
+  const apiQuery = () => {
+    const q = new URLSearchParams(query());
+    if (to) q.set('to', new Date(Date.parse(`${to}T00:00:00Z`) + 86400_000).toISOString().slice(0, 10));
+    return q.toString();
+  };
 
   async function load(before?: number) {
     try {
-      const r = await api<{ calls: Call[]; next: number | null }>('GET', `/api/calls?limit=50&${query()}${before ? `&before=${before}` : ''}`);
+      const r = await api<{ calls: Call[]; next: number | null }>('GET', `/api/calls?limit=50&${apiQuery()}${before ? `&before=${before}` : ''}`);
       setCalls(before ? [...calls, ...r.calls] : r.calls);
       setNext(r.next);
       setError('');
@@ -25,6 +33,8 @@ export function CallsPage(props: { params: URLSearchParams }) {
   useEffect(() => {
     setNumber(props.params.get('number') ?? '');
     setKind(props.params.get('kind') ?? '');
+    setFrom(props.params.get('from') ?? '');
+    setTo(props.params.get('to') ?? '');
   }, [props.params.toString()]);
   useEffect(() => { void load(); }, [props.params.toString()]);
 
@@ -40,8 +50,10 @@ export function CallsPage(props: { params: URLSearchParams }) {
             {['incoming', 'outgoing', 'missed', 'internal'].map((k) => <option value={k}>{t(`kind.${k}`)}</option>)}
           </select>
         </label>
+        <label><span>{t('calls.from')}</span><input type="date" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} /></label>
+        <label><span>{t('calls.to')}</span><input type="date" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
         <button type="submit">{t('calls.apply')}</button>
-        <a class="button" href={`/api/calls/export?${query()}`} download>{t('calls.export')}</a>
+        <a class="button" href={`/api/calls/export?${apiQuery()}`} download>{t('calls.export')}</a>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       <CallTable calls={calls} showUser />

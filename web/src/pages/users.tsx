@@ -38,6 +38,8 @@ function bodyOf(d: Draft, isNew: boolean): Record<string, unknown> {
 
 export function UsersPage(props: { self: User }) {
   const [q, setQ] = useState('');
+  const [department, setDepartment] = useState('');
+  const [level, setLevel] = useState('');
   const [list, setList] = useState<{ total: number; users: User[] }>({ total: 0, users: [] });
   const [editing, setEditing] = useState<{ user: User | null; draft: Draft } | null>(null);
   const [message, setMessage] = useState('');
@@ -45,8 +47,11 @@ export function UsersPage(props: { self: User }) {
   const [problems, setProblems] = useState<Array<{ line: number; column: string; message: string }>>([]);
   const [partial, setPartial] = useState(false);
 
-  const load = () => api<{ total: number; users: User[] }>('GET', `/api/users?limit=200${q ? `&q=${encodeURIComponent(q)}` : ''}`).then(setList, (e) => setError(errorText(e)));
-  useEffect(() => { void load(); }, [q]);
+  const load = () => {
+    const params = new URLSearchParams({ limit: '200', ...(q ? { q } : {}), ...(department ? { department } : {}), ...(level ? { level } : {}) });
+    return api<{ total: number; users: User[] }>('GET', `/api/users?${params}`).then(setList, (e) => setError(errorText(e)));
+  };
+  useEffect(() => { void load(); }, [q, department, level]);
 
   async function save(e: Event) {
     e.preventDefault();
@@ -119,6 +124,14 @@ export function UsersPage(props: { self: User }) {
       <h1 id="users-title">{t('users.title')}</h1>
       <div class="toolbar">
         <label><span>{t('users.search')}</span><input type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} /></label>
+        <label><span>{t('users.filterDepartment')}</span><input value={department} onChange={(e) => setDepartment((e.target as HTMLInputElement).value)} /></label>
+        <label>
+          <span>{t('users.filterLevel')}</span>
+          <select value={level} onChange={(e) => setLevel((e.target as HTMLSelectElement).value)}>
+            <option value="">{t('users.anyLevel')}</option>
+            {[0, 2, 6, 8, 10].map((l) => <option value={l}>{t(`levels.${l}`)}</option>)}
+          </select>
+        </label>
         <button type="button" onClick={() => setEditing({ user: null, draft: draftOf(null) })}>{t('users.new')}</button>
         <span class="muted">{t('users.total', { count: list.total })}</span>
       </div>

@@ -16,6 +16,11 @@ import { lockApiRoutes } from './http/lock-api.js';
 import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.js';
 import { phoneService } from './http/phone-service.js';
 import type { PhoneLockServices } from './phone-lock/create.js';
+import { NotFoundError } from './errors.js';
+import { authenticate } from './http/auth.js';
+import { portalApi } from './http/routes/portal-api.js';
+import { staticWeb } from './http/static-web.js';
+import { defaultPortalDeps, type PortalDeps } from './portal/portal-deps.js';
 
 /** The settings the Phone Lock routes read. */
 export type LockSettings = Pick<
@@ -38,6 +43,8 @@ export interface AppDeps {
   lock?: PhoneLockServices & { settings: LockSettings };
   /** Default: a registry of the app's own. */
   metrics?: Metrics;
+  /** Sessions, LDAP, the built front end (defaults: random JWT secret, no LDAP, no front end). */
+  portal?: PortalDeps;
 }
 
 /** The SOAP API's LockLine/UnlockLine: the `admin` reason of a line. */
@@ -82,6 +89,23 @@ export function createApp(deps: AppDeps): Koa {
   if (lock) lockApiRoutes(router, { db: deps.db, ...lock });
   app.use(router.routes());
   app.use(router.allowedMethods());
+  // The portal: its JSON API under /api/ (callers found by `authenticate`) and the built front end.
+  // Phone Lock (/api/v1/lines…, /phone/) and Budget Control mount their own routers here.
+  const portal = deps.portal ?? defaultPortalDeps();
+  const api = portalApi({ db: deps.db, log: deps.log, portal, ...(deps.readiness ? { readiness: deps.readiness } : {}) });
+  const auth = authenticate({ db: deps.db, tokens: portal.tokens });
+  app.use(async function portalAuth(ctx, next) {
+    if (ctx.path.startsWith('/api/') && !ctx.path.startsWith('/api/v1/')) return auth(ctx, next);
+    return next();
+  });
+  app.use(api.router.routes());
+  app.use(api.router.allowedMethods());
+  if (portal.webDir) app.use(staticWeb(portal.webDir));
+  // Keep last: an /api/ path nothing answered is a JSON 404, not Koa's text one.
+  app.use(async function apiNotFound(ctx, next) {
+    await next();
+    if (ctx.path.startsWith('/api/') && ctx.body === undefined && ctx.status === 404) throw NotFoundError(`${ctx.method} ${ctx.path}`);
+  });
   app.on('error', (err: Error & { status?: number }, ctx?: Koa.Context) => {
     const log = (ctx?.state as { log?: Logger } | undefined)?.log ?? deps.log;
     if ((err.status ?? 500) >= 500) log.error({ err }, 'request failed');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /**
@@ -67,6 +68,47 @@ const flag = z.preprocess((v) => {
 
 /** A number as dialled: digits, `*`, `#`, `+` and A–D; a trailing `*` in a list makes a prefix. */
 const dialString = z.string().regex(/^\+?[0-9A-Da-d*#]+$/, 'must be digits (with + * # A-D)');
+
+/** A duration: whole seconds, or a number with s, m, h or d (`15m`, `8h`, `30d`). */
+const duration = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const m = /^\s*(\d+)\s*([smhd]?)\s*$/i.exec(v);
+  if (!m) return v;
+  return Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]!.toLowerCase()]!;
+}, z.number({ error: 'must be a duration: seconds, or a number with s, m, h or d (e.g. 8h)' }).int().min(1, 'must be at least 1 second'));
+
+/**
+ * LDAP groups → permission levels. In the environment: `LEVEL:GROUP-DN` pairs separated by `;`
+ * (`10:cn=tollgate-admins,ou=groups,dc=example,dc=org;6:cn=managers,ou=groups,dc=example,dc=org`);
+ * in a config file: an array of `{ group, level }`.
+ */
+function parseGroupLevels(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  return v.split(';').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const i = entry.indexOf(':');
+    return i < 0 ? { group: entry, level: NaN } : { level: Number(entry.slice(0, i)), group: entry.slice(i + 1).trim() };
+  });
+}
+
+/** `field=attribute` pairs separated by `,` (in a file: an object), e.g. `department=department,extension=telephoneNumber`. */
+function parseAttributeMap(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  return Object.fromEntries(v.split(',').map((s) => s.trim()).filter(Boolean).map((p) => {
+    const i = p.indexOf('=');
+    return i < 0 ? [p, ''] : [p.slice(0, i).trim(), p.slice(i + 1).trim()];
+  }));
+}
+
+/** The permission levels of the portal (0 none, 2 own calls, 6 group, 8 all calls, 10 administration). */
+export const LEVELS = [0, 2, 6, 8, 10] as const;
+const level = z.coerce.number().refine((n) => (LEVELS as readonly number[]).includes(n), 'must be one of 0, 2, 6, 8, 10');
+
+/** User fields that AD sync may fill, and the default attribute for each. */
+export const LDAP_SYNC_FIELDS = ['first_name', 'last_name', 'email', 'department', 'cost_center', 'office_location', 'extension', 'manager'] as const;
+export const DEFAULT_LDAP_ATTRIBUTES: Record<(typeof LDAP_SYNC_FIELDS)[number], string> = {
+  first_name: 'givenName', last_name: 'sn', email: 'mail', department: 'department', cost_center: '',
+  office_location: 'physicalDeliveryOfficeName', extension: 'telephoneNumber', manager: 'manager',
+};
 
 const schema = z
   .object({
@@ -156,6 +198,48 @@ const schema = z
     phonePushConcurrency: z.coerce.number().int().min(1).max(100).default(8),
     phonePushTimeoutMs: z.coerce.number().int().min(100).default(5000),
     phonePushRetries: z.coerce.number().int().min(0).max(5).default(1),
+
+    /** Signs portal sessions and API tokens; generated once into `<dataDir>/jwt-secret` when not set. */
+    jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Lifetime of a portal session (cookie) and of an API bearer token. */
+    sessionTtl: duration.default(8 * 3600),
+    apiTokenTtl: duration.default(30 * 86400),
+    /** Initial password of the `admin` account made on first start (random and printed once when not set). */
+    adminPassword: z.string().min(8, 'must be at least 8 characters').optional(),
+    /** Failed logins per username and address before a lockout of `loginLockout`. */
+    loginMaxFailures: z.coerce.number().int().min(1).default(5),
+    loginLockout: duration.default(300),
+    /** Cookies only over HTTPS (turn on behind TLS). */
+    cookieSecure: flag.default(false),
+    ldapUrl: z.string().regex(/^ldaps?:\/\/./, 'must start with ldap:// or ldaps://').optional(),
+    ldapBindDn: z.string().optional(),
+    ldapBindPassword: z.string().optional(),
+    ldapBase: z.string().default(''),
+    /** Search filter; `{username}` is replaced by the escaped login name. */
+    ldapFilter: z.string().default('(|(uid={username})(sAMAccountName={username})(userPrincipalName={username}))'),
+    /** Bind straight as this DN/UPN (`{username}@corp.example`, `uid={username},ou=people,dc=…`) instead of search-then-bind. */
+    ldapUserTemplate: z.string().optional(),
+    ldapStartTls: flag.default(false),
+    /** PEM file of the CA that signed the LDAP server's certificate (LDAPS and StartTLS). */
+    ldapCaFile: z.string().optional(),
+    ldapTimeoutMs: z.coerce.number().int().min(100).default(5000),
+    ldapGroupLevels: z.preprocess(parseGroupLevels, z.array(z.object({ group: z.string().min(1), level }).strict())).default([]),
+    /** Level of an LDAP user in none of the mapped groups (0: such users cannot log in). */
+    ldapDefaultLevel: level.default(2),
+    /** Cron expression (croner) for AD sync; empty: no scheduled sync. */
+    ldapSyncCron: z.string().trim().refine((v) => {
+      if (v === '') return true;
+      try {
+        new Cron(v, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid cron expression (e.g. "0 2 * * *")').default(''),
+    ldapSyncFilter: z.string().default('(|(objectClass=inetOrgPerson)(objectClass=user))'),
+    /** The login-name attribute read by AD sync. */
+    ldapUsernameAttribute: z.string().default('uid'),
+    ldapAttributes: z.preprocess(parseAttributeMap, z.partialRecord(z.enum(LDAP_SYNC_FIELDS), z.string())).default({}),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -168,6 +252,8 @@ const schema = z
     if (!c.phonePushUser !== !c.phonePushPassword) {
       ctx.addIssue({ code: 'custom', path: [c.phonePushUser ? 'phonePushPassword' : 'phonePushUser'], message: 'phonePushUser and phonePushPassword go together' });
     }
+
+    if (c.ldapSyncCron !== '' && !c.ldapUrl) ctx.addIssue({ code: 'custom', path: ['ldapSyncCron'], message: 'needs TOLLGATE_LDAP_URL' });
     c.receiverUsers.forEach((u, i) => {
       if (!u.site === !u.cluster) {
         ctx.addIssue({ code: 'custom', path: ['receiverUsers', i], message: 'needs exactly one of site or cluster' });

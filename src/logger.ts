@@ -5,6 +5,8 @@ export type { Logger };
 /** Paths never written to the log, whatever a caller passes. */
 export const REDACT_PATHS = [
   'password', '*.password', '*.*.password', 'pin', '*.pin', 'token', '*.token', 'secret', '*.secret',
+  'currentPassword', '*.currentPassword', 'newPassword', '*.newPassword', 'csrfToken', '*.csrfToken', 'jwtSecret', '*.jwtSecret',
+  'ldapBindPassword', '*.ldapBindPassword', 'adminPassword', '*.adminPassword', 'password_hash', '*.password_hash',
   'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie',
 ];
 

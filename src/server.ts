@@ -36,6 +36,16 @@ export function smtpSettings(config: Config): SmtpSettings | null {
   return { host: config.smtpHost, port: config.smtpPort, secure: config.smtpSecure, user: config.smtpUser, password: config.smtpPassword, from: config.mailFrom };
 }
 
+import { ensureAdmin } from './auth/bootstrap-admin.js';
+import { loadJwtSecret } from './auth/tokens.js';
+import { scheduleDirectorySync, syncDirectory } from './portal/ad-sync.js';
+import { createPortalDeps } from './portal/portal-deps.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The built front end (`npm run build:web`). */
+const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
+
 export interface RunningServer {
   runtime: Runtime;
   lock: PhoneLockServices;
@@ -122,6 +132,24 @@ export async function startServer(config: Config, options: { log?: Logger; budge
   mailer.start();
   scheduler.start();
   miner.start();
+  const admin = await ensureAdmin({ db: runtime.db, password: config.adminPassword, now: Math.floor(Date.now() / 1000) });
+  if (admin?.password) {
+    // Shown once, on the console only (never in the JSON log): it must be changed at first login.
+    process.stderr.write(`\n  tollgate portal: first start. Log in as "${admin.username}" with password ${admin.password}\n  (it must be changed at first login; it is not shown again)\n\n`);
+    log.warn({ username: admin.username }, 'first start: administrator created; its one-time password was printed on the console');
+  } else if (admin) {
+    log.warn({ username: admin.username }, 'administrator created with TOLLGATE_ADMIN_PASSWORD; it must be changed at first login');
+  }
+  const secret = await loadJwtSecret({ configured: config.jwtSecret, dataDir: config.dataDir });
+  let portal = createPortalDeps({ config, secret, ...(existsSync(path.join(WEB_DIST, 'index.html')) ? { webDir: WEB_DIST } : {}) });
+  if (!portal.webDir) log.warn('portal front end not built (npm run build:web): only the API is served');
+  let adSync: { stop(): void } | undefined;
+  if (portal.ldap) {
+    const ldap = portal.ldap;
+    const run = () => syncDirectory({ db: runtime.db, ldap, attributes: config.ldapAttributes, now: Math.floor(Date.now() / 1000) });
+    portal = { ...portal, syncDirectory: run };
+    if (config.ldapSyncCron) adSync = scheduleDirectorySync({ cron: config.ldapSyncCron, run, log: log.child({ component: 'ad-sync' }) });
+  }
   const app = createApp({
     db: runtime.db,
     log,
@@ -130,6 +158,7 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     defaultTimezone: config.defaultTimezone,
     lock: { ...lock, settings: config },
     metrics: createMetrics({ processMetrics: true }),
+    portal,
     readiness: [
       { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
       {
@@ -171,6 +200,7 @@ export async function startServer(config: Config, options: { log?: Logger; budge
       if (stopping) return;
       stopping = true;
       log.info('stopping: receivers first, then the miner after its batch in flight');
+      adSync?.stop();
       for (const r of receivers) await r.close().catch((err) => log.warn({ err }, 'receiver close failed'));
       await miner.stop();
       await budgets?.stop();

@@ -124,9 +124,12 @@ const SCHEMAS = { sites: siteSchema, gateways: gatewaySchema, users: userSchema,
 
 /** Reads records from a CSV or JSON file; each with the label to use in messages. */
 export async function readRecords(file: string): Promise<Array<{ where: string; value: Record<string, unknown> }>> {
-  const text = await readFile(file, 'utf8');
-  const base = path.basename(file);
-  if (/\.json$/i.test(file) || /^\s*[[{]/.test(text)) {
+  return parseRecordsText(await readFile(file, 'utf8'), path.basename(file), /\.json$/i.test(file));
+}
+
+/** Records of a CSV (comma, semicolon or tab, BOM allowed) or JSON text; `base` names it in messages. */
+export function parseRecordsText(text: string, base: string, isJson = false): Array<{ where: string; value: Record<string, unknown> }> {
+  if (isJson || /^\s*[[{]/.test(text)) {
     let data: unknown;
     try {
       data = JSON.parse(text);

@@ -134,7 +134,9 @@ export function createBudgetEngine(o: BudgetEngineOptions) {
       if (t === 'user') for (const m of members) if (m.email) to.add(m.email);
       if (t === 'manager') {
         for (const m of members) {
-          const mgr = users.find((u) => u.username === m.manager);
+          // A username (users file), or a DN (AD sync copies AD's `manager` attribute).
+          const key = m.manager.toLowerCase();
+          const mgr = key === '' ? undefined : users.find((u) => u.username === m.manager || (u.ldapDn !== '' && u.ldapDn.toLowerCase() === key));
           if (mgr?.email) to.add(mgr.email);
         }
       }

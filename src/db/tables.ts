@@ -46,9 +46,21 @@ export interface DbUserRow {
   voicemail_extension: string;
   voicemail_billing: boolean | number;
   anonymous: boolean | number;
-  manager: string;
   created_at: number;
   updated_at: number;
+  password_hash: string | null;
+  auth_source: 'local' | 'ldap';
+  level: number;
+  scope: 'department' | 'cost_center' | 'office_location';
+  extra_departments: string;
+  must_change_password: boolean | number;
+  token_version: number;
+  disabled: boolean | number;
+  language: string;
+  manager: string;
+  ldap_dn: string;
+  last_login_at: number | null;
+  dashboard: string | null;
   [custom: `custom_${number}`]: string;
 }
 

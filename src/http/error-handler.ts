@@ -11,7 +11,9 @@ export function errorHandler(): Middleware {
       const status = e instanceof AppError ? e.status : typeof e.status === 'number' ? e.status : 500;
       const expose = e instanceof AppError ? e.expose : (e.expose ?? status < 500);
       ctx.status = status;
-      ctx.body = { error: { code: e instanceof AppError ? e.code : status >= 500 ? 'internal_error' : 'bad_request', message: expose ? e.message : 'internal error' } };
+      const details = expose ? (e as { details?: unknown }).details : undefined;
+      ctx.body = { error: { code: e instanceof AppError ? e.code : status >= 500 ? 'internal_error' : 'bad_request', message: expose ? e.message : 'internal error', ...(details !== undefined ? { details } : {}) } };
+      if (status === 429 && e instanceof AppError && (e as { retryAfter?: number }).retryAfter) ctx.set('Retry-After', String((e as { retryAfter?: number }).retryAfter));
       ctx.app.emit('error', err, ctx);
     }
   };

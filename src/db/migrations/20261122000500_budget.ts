@@ -70,23 +70,10 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('sent_at').nullable();
     t.index(['status', 'next_attempt_at']);
   });
-  await knex.schema.alterTable('users', (t) => {
-    /** The manager's username (for budget notices to the manager). */
-    t.string('manager', 128).notNullable().defaultTo('');
-  });
-  // A budget's spend is one indexed sum over its members' calls in the period, exact after any
-  // reprocess or recalculation (a running total kept beside the calls could drift from them).
-  await knex.schema.alterTable('calls', (t) => {
-    t.index(['user_id', 'start_at'], 'calls_user_start');
-  });
+  // users.manager (the manager's username, for notices to the manager) and the calls(user_id,
+  // start_at) index the spend sums use come with the portal migration (0400).
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.alterTable('calls', (t) => {
-    t.dropIndex(['user_id', 'start_at'], 'calls_user_start');
-  });
-  await knex.schema.alterTable('users', (t) => {
-    t.dropColumn('manager');
-  });
   for (const table of ['mail_outbox', 'budget_history', 'budget_periods', 'budgets']) await knex.schema.dropTableIfExists(table);
 }

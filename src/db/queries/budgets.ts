@@ -115,17 +115,20 @@ export interface BudgetUser {
   extension: string;
   siteId: number | null;
   timezone: string | null;
+  /** The user's LDAP DN ('' for local users): AD sync writes a manager as a DN. */
+  ldapDn: string;
 }
 
 /** Every named (not anonymous) user, with the time zone of the user's site. */
 export async function listBudgetUsers(options: { db: DbOrTx }): Promise<BudgetUser[]> {
   const rows = await options.db('users as u').leftJoin('sites as s', 's.id', 'u.site_id').select(
-    'u.id', 'u.username', 'u.email', 'u.manager', 'u.department', 'u.cost_center', 'u.partition', 'u.extension', 'u.site_id', 's.timezone',
+    'u.id', 'u.username', 'u.email', 'u.manager', 'u.department', 'u.cost_center', 'u.partition', 'u.extension', 'u.site_id', 's.timezone', 'u.ldap_dn',
   );
   return rows.map((r: Record<string, unknown>) => ({
     id: Number(r.id), username: String(r.username), email: String(r.email ?? ''), manager: String(r.manager ?? ''),
     department: String(r.department ?? ''), costCenter: String(r.cost_center ?? ''), partition: String(r.partition ?? ''),
     extension: String(r.extension ?? ''), siteId: r.site_id === null ? null : Number(r.site_id), timezone: r.timezone ? String(r.timezone) : null,
+    ldapDn: String(r.ldap_dn ?? ''),
   }));
 }
 

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { createLdapDirectory, type LdapDirectory } from '../auth/ldap.js';
+import { createLoginThrottle, type LoginThrottle } from '../auth/throttle.js';
+import { createTokenService, type TokenService } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+
+/** What the portal routes need besides the database and the logger. */
+export interface PortalDeps {
+  tokens: TokenService;
+  throttle: LoginThrottle;
+  ldap: LdapDirectory | undefined;
+  ldapAttributes: Config['ldapAttributes'];
+  sessionTtl: number;
+  cookieSecure: boolean;
+  /** AD sync on demand (POST /api/users/sync); undefined without LDAP. */
+  syncDirectory: (() => Promise<unknown>) | undefined;
+  /** Built front end (index.html and assets); undefined: not served. */
+  webDir: string | undefined;
+}
+
+export type PortalSettings = Pick<Config, 'sessionTtl' | 'apiTokenTtl' | 'loginMaxFailures' | 'loginLockout' | 'cookieSecure' | 'ldapAttributes'>
+  & Partial<Pick<Config, 'ldapUrl' | 'ldapBindDn' | 'ldapBindPassword' | 'ldapBase' | 'ldapFilter' | 'ldapUserTemplate' | 'ldapStartTls' | 'ldapCaFile'
+  | 'ldapTimeoutMs' | 'ldapGroupLevels' | 'ldapDefaultLevel' | 'ldapSyncFilter' | 'ldapUsernameAttribute'>>;
+
+/** Builds the portal's services from the configuration and the JWT secret. */
+export function createPortalDeps(options: { config: Config; secret: string; webDir?: string; syncDirectory?: () => Promise<unknown> }): PortalDeps {
+  const { config, secret } = options;
+  return {
+    tokens: createTokenService({ secret, sessionTtl: config.sessionTtl, apiTokenTtl: config.apiTokenTtl }),
+    throttle: createLoginThrottle({ maxFailures: config.loginMaxFailures, lockoutS: config.loginLockout }),
+    ldap: config.ldapUrl ? createLdapDirectory({ ...config, ldapUrl: config.ldapUrl }) : undefined,
+    ldapAttributes: config.ldapAttributes,
+    sessionTtl: config.sessionTtl,
+    cookieSecure: config.cookieSecure,
+    syncDirectory: options.syncDirectory,
+    webDir: options.webDir,
+  };
+}
+
+/** Defaults for `createApp` callers that pass no portal (tests of other parts): a random secret, no LDAP. */
+export function defaultPortalDeps(): PortalDeps {
+  return {
+    tokens: createTokenService({ secret: randomBytes(32).toString('hex'), sessionTtl: 8 * 3600, apiTokenTtl: 30 * 86400 }),
+    throttle: createLoginThrottle({ maxFailures: 5, lockoutS: 300 }),
+    ldap: undefined, ldapAttributes: {}, sessionTtl: 8 * 3600, cookieSecure: false, syncDirectory: undefined, webDir: undefined,
+  };
+}

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCdrFileName } from '../billing/parse-cdr.js';
@@ -71,7 +70,7 @@ export async function importFiles(rt: Runtime, args: {
     try {
       const st = await stat(file);
       if (!st.isFile()) throw new ReceiveError(`${file} is not a file`, 'io');
-      const r = await rt.spool.receive({ name: path.basename(file), source: createReadStream(file), channel: 'import', site: args.site });
+      const r = await rt.spool.receiveCopy({ file, name: path.basename(file), channel: 'import', site: args.site });
       if (r.status === 'duplicate') {
         // Received before: if an interrupted run left it unfinished, finish it now.
         const prev = await getFile({ db, id: r.fileId });

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { prewarmParser, WORKER_MIN_BYTES } from '../billing/mine-file.js';
 import { parseCdrFileName } from '../billing/parse-cdr.js';
 import { getFile } from '../db/queries/cdr-files.js';
 import { findSiteByCode, upsertSite } from '../db/queries/sites.js';
@@ -65,6 +66,13 @@ export async function importFiles(rt: Runtime, args: {
     site: args.site, files: 0, duplicateFiles: 0, skippedFiles: 0, failedFiles: 0, rows: 0, stored: 0, discarded: 0, duplicates: 0, errors: [],
   };
   const ids: number[] = [];
+  // A large file is parsed in a worker thread: start it while the files are copied into the spool.
+  for (const file of args.files) {
+    if ((await stat(file).then((s) => s.size, () => 0)) >= WORKER_MIN_BYTES) {
+      prewarmParser();
+      break;
+    }
+  }
   for (const file of args.files) {
     summary.files++;
     try {

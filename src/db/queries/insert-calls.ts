@@ -94,7 +94,7 @@ export async function insertCalls(options: { db: DbOrTx; calls: CallBatch }): Pr
         const stream = conn.query(copyFrom(PG_COPY));
         stream.end(copyText(calls));
         await finished(stream);
-        await conn.query('RELEASE SAVEPOINT tollgate_copy');
+        // No RELEASE: the savepoint ends with the transaction, and a round trip less counts here.
         return total;
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;

@@ -154,11 +154,46 @@ async function parseHere(job: ParseJob, commit: Commit, shouldStop?: () => boole
 }
 
 const WORKER_URL = new URL('./parse-worker.boot.mjs', import.meta.url);
+// A small young generation keeps the worker's memory low; its garbage is short-lived.
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12 };
+
+/** A parser worker started ahead of time, waiting for its job. */
+let spare: Worker | undefined;
+
+/**
+ * Starts a parser worker now, for the next large file to take: loading the worker's modules
+ * takes a few hundred milliseconds, which `tollgate import` spends copying the file into the
+ * spool instead. An idle spare does not keep the process alive.
+ */
+export function prewarmParser(): void {
+  if (spare) return;
+  const w = new Worker(WORKER_URL, { workerData: null, resourceLimits: WORKER_LIMITS });
+  w.unref();
+  const drop = () => {
+    if (spare === w) spare = undefined;
+  };
+  w.on('error', drop);
+  w.on('exit', drop);
+  spare = w;
+}
+
+function startWorker(job: ParseJob): Worker {
+  const w = spare;
+  spare = undefined;
+  // threadId turns -1 once a worker has stopped.
+  if (w && w.threadId !== -1) {
+    w.removeAllListeners('error');
+    w.removeAllListeners('exit');
+    w.ref();
+    w.postMessage({ type: 'job', job } satisfies ToWorker);
+    return w;
+  }
+  return new Worker(WORKER_URL, { workerData: job, resourceLimits: WORKER_LIMITS });
+}
 
 function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
   return new Promise<Parsed>((resolve, reject) => {
-    // A small young generation keeps the worker's memory low; its garbage is short-lived.
-    const worker = new Worker(WORKER_URL, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+    const worker = startWorker(job);
     let settled = false;
     let chain = Promise.resolve();
     const finish = (err: Error | undefined, value?: Parsed) => {

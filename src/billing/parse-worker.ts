@@ -24,10 +24,18 @@ export type FromWorker =
   | { type: 'done'; headerSeen: boolean; layout: string | null; stopped: boolean }
   | { type: 'error'; message: string; kind: FileError['kind'] | 'internal' };
 
-export type ToWorker = { type: 'ack'; proceed: boolean };
+export type ToWorker = { type: 'ack'; proceed: boolean } | { type: 'job'; job: ParseJob };
 
 const port = parentPort!;
-const job = workerData as ParseJob;
+// A worker started ahead of time (see prewarmParser in mine-file.ts) waits for its job.
+const job = (workerData as ParseJob | null) ?? (await new Promise<ParseJob>((resolve) => {
+  const take = (m: ToWorker) => {
+    if (m.type !== 'job') return;
+    port.off('message', take);
+    resolve(m.job);
+  };
+  port.on('message', take);
+}));
 /** Batches sent and not yet committed. Two: one being committed, one waiting, while a third is parsed. */
 const MAX_IN_FLIGHT = 2;
 let inFlight = 0;

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { prewarmParser, WORKER_MIN_BYTES } from '../billing/mine-file.js';
 import { parseCdrFileName } from '../billing/parse-cdr.js';
 import { getFile } from '../db/queries/cdr-files.js';
 import { findSiteByCode, upsertSite } from '../db/queries/sites.js';
@@ -66,12 +66,19 @@ export async function importFiles(rt: Runtime, args: {
     site: args.site, files: 0, duplicateFiles: 0, skippedFiles: 0, failedFiles: 0, rows: 0, stored: 0, discarded: 0, duplicates: 0, errors: [],
   };
   const ids: number[] = [];
+  // A large file is parsed in a worker thread: start it while the files are copied into the spool.
+  for (const file of args.files) {
+    if ((await stat(file).then((s) => s.size, () => 0)) >= WORKER_MIN_BYTES) {
+      prewarmParser();
+      break;
+    }
+  }
   for (const file of args.files) {
     summary.files++;
     try {
       const st = await stat(file);
       if (!st.isFile()) throw new ReceiveError(`${file} is not a file`, 'io');
-      const r = await rt.spool.receive({ name: path.basename(file), source: createReadStream(file), channel: 'import', site: args.site });
+      const r = await rt.spool.receiveCopy({ file, name: path.basename(file), channel: 'import', site: args.site });
       if (r.status === 'duplicate') {
         // Received before: if an interrupted run left it unfinished, finish it now.
         const prev = await getFile({ db, id: r.fileId });

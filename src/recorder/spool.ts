@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -184,6 +184,42 @@ export function createSpool(opts: SpoolOptions) {
     return register({ tmp: args.file, name, sha256, size, site, channel: args.channel });
   }
 
+  /**
+   * Takes a copy of a local file (`tollgate import`): the kernel copies it into the staging folder
+   * (a copy-on-write clone where the filesystem can), then it is fsynced, hashed and moved like a
+   * staged upload. For a large file this is about twice as fast as streaming it through `receive`,
+   * which reads, hashes and writes every chunk in this thread. The hash is taken of the copy, so
+   * it names exactly the bytes the spool keeps, even if the original changes meanwhile.
+   */
+  async function receiveCopy(args: { file: string; name: string; channel: Channel; site?: string; cluster?: string }): Promise<ReceiveResult> {
+    const name = checkFileName(args.name, args.channel);
+    const site = await resolveSite(name, args.site, args.cluster);
+    if ((await stat(args.file)).size > opts.maxFileBytes) {
+      throw new ReceiveError(`${name} is larger than the limit of ${opts.maxFileBytes} bytes`, 'too-large');
+    }
+    const tmp = await stagingPath();
+    let staged: { sha256: string; size: number };
+    try {
+      await copyFile(args.file, tmp, constants.COPYFILE_FICLONE);
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      staged = await hashFile(tmp);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw new ReceiveError(`could not store ${name}: ${(err as Error).message}`, 'io');
+    }
+    if (staged.size > opts.maxFileBytes) {
+      // The original grew while it was copied.
+      await rm(tmp, { force: true });
+      throw new ReceiveError(`${name} is larger than the limit of ${opts.maxFileBytes} bytes`, 'too-large');
+    }
+    return register({ tmp, name, sha256: staged.sha256, size: staged.size, site, channel: args.channel });
+  }
+
   /** A fresh path in the staging folder, for receivers that write a file in several steps. */
   async function stagingPath(): Promise<string> {
     await mkdir(tmpDir, { recursive: true });
@@ -269,13 +305,14 @@ export function createSpool(opts: SpoolOptions) {
     return recovered;
   }
 
-  return { root, maxFileBytes: opts.maxFileBytes, receive, receiveLocalFile, stagingPath, recover, siteDir, abs, rel };
+  return { root, maxFileBytes: opts.maxFileBytes, receive, receiveLocalFile, receiveCopy, stagingPath, recover, siteDir, abs, rel };
 }
 
 export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(file)) {
+  // 1 MiB reads: a sixteenth of the calls of the default 64 KiB, for a file read once.
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }

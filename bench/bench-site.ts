@@ -1,4 +1,6 @@
+import { readSampleTariffs } from '../src/admin/sample-tariffs.js';
 import type { DbOrTx } from '../src/db/knex.js';
+import { upsertTariffs } from '../src/db/queries/tariffs.js';
 import { findSiteByCode, upsertGateway, upsertSite } from '../src/db/queries/sites.js';
 import { upsertUser, type UserInput } from '../src/db/queries/users.js';
 import { usDialPlan, type DialPlan } from '../src/demo/dial-plan.js';
@@ -23,11 +25,14 @@ export function benchPlan(): DialPlan {
 /** Creates the bench site, its gateways and one user per line (with the line's phone). */
 export async function createBenchSite(db: DbOrTx, plan: DialPlan): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
+  // Outgoing calls are rated with the US sample tariff (time bands, holidays, prefix and type rates).
+  await upsertTariffs({ db, tariffs: (await readSampleTariffs()).filter((t) => t.code === 'US-SAMPLE'), now });
   await upsertSite({
     db, now,
     site: {
       code: BENCH_SITE, name: 'Benchmark', country: 'US', areaCode: '212', timezone: 'America/New_York', currency: 'USD',
       driver: 'cucm', importInternal: true, autoAcquire: false, clusterIds: [BENCH_CLUSTER], accessCodes: [plan.accessCode],
+      tariffCode: 'US-SAMPLE',
     },
   });
   const site = await findSiteByCode({ db, code: BENCH_SITE });

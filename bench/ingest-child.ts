@@ -11,16 +11,16 @@ import { BENCH_SITE, benchPlan, createBenchSite } from './bench-site.js';
  * then imports one CDR file through the same code as `tollgate import` (spool.receive, then the
  * miner until idle) and prints one JSON line: timings, counts and the process's peak RSS.
  *
- *   node --import tsx bench/ingest-child.ts --db <url> --data-dir <dir> --file <cdr file>
+ *   node --import tsx bench/ingest-child.ts --db <url> --data-dir <dir> --file <cdr file> [--rating on|off]
  */
 
-const { values } = parseArgs({ options: { db: { type: 'string' }, 'data-dir': { type: 'string' }, file: { type: 'string' } } });
+const { values } = parseArgs({ options: { db: { type: 'string' }, 'data-dir': { type: 'string' }, file: { type: 'string' }, rating: { type: 'string' } } });
 if (!values.db || !values['data-dir'] || !values.file) {
   process.stderr.write('usage: ingest-child.ts --db <url> --data-dir <dir> --file <cdr file>\n');
   process.exit(2);
 }
 
-const config = loadConfig({ TOLLGATE_DATA_DIR: values['data-dir'], TOLLGATE_DB: values.db, TOLLGATE_LOG_LEVEL: 'warn' });
+const config = loadConfig({ TOLLGATE_DATA_DIR: values['data-dir'], TOLLGATE_DB: values.db, TOLLGATE_LOG_LEVEL: 'warn', TOLLGATE_RATING: values.rating ?? 'on' });
 const log = createLogger({ level: 'warn', destination: 2 });
 const t0 = performance.now();
 const rt = await openRuntime(config, { log });

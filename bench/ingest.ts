@@ -62,13 +62,13 @@ async function baseline(file: string): Promise<{ rows: number; seconds: number }
 }
 
 /** (b)/(c) The import in a child process: `bench/ingest-child.ts`. */
-async function importInChild(args: { db: string; dataDir: string; file: string; profDir?: string }): Promise<ChildResult & { wallSeconds: number }> {
+async function importInChild(args: { db: string; dataDir: string; file: string; profDir?: string; rating: boolean }): Promise<ChildResult & { wallSeconds: number }> {
   const nodeArgs = ['--import', 'tsx'];
   if (args.profDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${args.profDir}`);
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TOLLGATE_')) env[k] = v;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, path.join(HERE, 'ingest-child.ts'), '--db', args.db, '--data-dir', args.dataDir, '--file', args.file], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(HERE, 'ingest-child.ts'), '--db', args.db, '--data-dir', args.dataDir, '--file', args.file, '--rating', args.rating ? 'on' : 'off'], {
     env, stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
@@ -136,12 +136,14 @@ async function main(): Promise<void> {
     const lines: Line[] = [{ step: 'baseline split (a)', seconds: base.seconds, rowsPerS: base.rows / base.seconds }];
     const baseRate = base.rows / base.seconds;
 
-    const runs: Array<{ step: string; db: () => Promise<string>; target: number }> = [
-      { step: 'import -> SQLite (b)', target: 0.5, db: async () => `sqlite:${path.join(work, 'sqlite', 'tollgate.db')}` },
+    const sqlite = async () => `sqlite:${path.join(work, 'sqlite', 'tollgate.db')}`;
+    const runs: Array<{ step: string; db: () => Promise<string>; target: number; rating: boolean }> = [
+      { step: 'import -> SQLite, rating off', target: 0.5, db: sqlite, rating: false },
+      { step: 'import -> SQLite (b)', target: 0.5, db: sqlite, rating: true },
     ];
     if (pgUrl) {
       runs.push({
-        step: 'import -> PostgreSQL (c)', target: 0.25,
+        step: 'import -> PostgreSQL (c)', target: 0.25, rating: true,
         db: async () => {
           const name = `tollgate_bench_${Date.now().toString(36)}`;
           const admin = knexFactory({ client: 'pg', connection: pgUrl });
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
       const dataDir = path.join(work, run.step.includes('SQLite') ? 'sqlite' : 'pg');
       await mkdir(dataDir, { recursive: true });
       process.stdout.write(`${run.step}…\n`);
-      const r = await importInChild({ db: await run.db(), dataDir, file, ...(profDir ? { profDir } : {}) });
+      const r = await importInChild({ db: await run.db(), dataDir, file, rating: run.rating, ...(profDir ? { profDir } : {}) });
       if (r.errors.length > 0) process.stdout.write(`  errors: ${JSON.stringify(r.errors)}\n`);
       const rate = r.rows / r.importSeconds;
       process.stdout.write(
@@ -178,6 +180,12 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\n${fmt(ROWS)} rows, ${fmt(size / 1048576)} MB; ratio = import rows/s ÷ baseline rows/s\n`);
     printTable(lines);
+    const off = lines.find((l) => l.step.includes('rating off'));
+    const on = lines.find((l) => l.step === 'import -> SQLite (b)');
+    if (off && on) {
+      const cost = 1 - on.rowsPerS / off.rowsPerS;
+      process.stdout.write(`rating (classification, tariff, account codes) costs ${(cost * 100).toFixed(1)}% of the SQLite ingest throughput (target <= 20%: ${cost <= 0.2 ? 'ok' : 'MISSED'})\n`);
+    }
     if (profDir) process.stdout.write(`CPU profiles of the import children: ${profDir} (open in Chrome DevTools)\n`);
   } finally {
     await pgDrop?.();

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { periodAt } from '../budget/period.js';
+import { masks, scopedCalls, type Viewer } from '../db/queries/scoped-calls.js';
+import { maskDigits } from '../rating/call-rating.js';
 import { utcOffset } from '../time/zone.js';
 import { localTime } from './output.js';
 import type { DbKind } from '../config.js';
@@ -39,6 +41,14 @@ export interface ReportResult {
 /** Adds the viewer's permission filter to a calls query (identity for administrators). */
 export type CallScope = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
 
+/**
+ * A portal viewer: the calls come from `scopedCalls` (the one permission filter of the portal) and
+ * numbers are masked by each site's privacy rule at the viewer's level.
+ */
+export type ReportViewer = Viewer;
+
+const MASKED_FIELDS = new Set(['remote_number', 'dialed_number']);
+
 const PAGE = 5000;
 const MAX_BUCKETS = 400;
 
@@ -46,7 +56,7 @@ export function listReports(): Array<Pick<ReportDef, 'id' | 'group' | 'title' | 
   return REPORTS.map(({ id, group, title, description, kind }) => ({ id, group, title, description, kind }));
 }
 
-export async function runReport(options: { db: Db; report: string; options: unknown; now?: number; scope?: CallScope }): Promise<ReportResult> {
+export async function runReport(options: { db: Db; report: string; options: unknown; now?: number; scope?: CallScope; viewer?: ReportViewer }): Promise<ReportResult> {
   const def = findReport(options.report);
   if (!def) throw new UsageError(`no report ${JSON.stringify(options.report)} (reports: ${REPORTS.map((r) => r.id).join(', ')})`);
   let o: ReportOptions;
@@ -61,9 +71,11 @@ export async function runReport(options: { db: Db; report: string; options: unkn
   const scope = options.scope ?? ((q) => q);
   // Conditions are checked now, so that a bad one fails here and not in the middle of a stream.
   const conditions = o.conditions.map((c) => condition(c, d));
-  const base = () => filtered(scope(options.db('calls as c').leftJoin('users as u', 'u.id', 'c.user_id').join('sites as s', 's.id', 'c.site_id')), o, period, d, conditions);
+  const viewer = options.viewer;
+  const from = () => (viewer ? scopedCalls(options.db, viewer) : options.db('calls as c').leftJoin('users as u', 'u.id', 'c.user_id').join('sites as s', 's.id', 'c.site_id'));
+  const base = () => filtered(scope(from()), o, period, d, conditions);
   const summary = describeFilters(def, o, period);
-  return def.kind === 'list' ? listReport(def, o, period, base, d, summary) : groupedReport(def, o, period, base, d, summary);
+  return def.kind === 'list' ? listReport(def, o, period, base, d, summary, viewer) : groupedReport(def, o, period, base, d, summary, viewer);
 }
 
 /** The list options: which column each filters and how the filter summary names it. */
@@ -133,7 +145,7 @@ function fieldColumns(keys: readonly string[]): Column[] {
   return keys.map((k) => ({ key: k, label: FIELDS[k]!.label, type: FIELDS[k]!.type }));
 }
 
-function listReport(def: ListReport, o: ReportOptions, period: ReportResult['period'], base: () => Knex.QueryBuilder, d: DbKind, filterSummary: string[]): ReportResult {
+function listReport(def: ListReport, o: ReportOptions, period: ReportResult['period'], base: () => Knex.QueryBuilder, d: DbKind, filterSummary: string[], viewer?: ReportViewer): ReportResult {
   const keys = o.fields ?? def.fields;
   // Money needs its currency: fetched even when the column is not shown.
   const selected = [...new Set([...keys, ...(keys.includes('cost') ? ['currency'] : [])])];
@@ -144,7 +156,7 @@ function listReport(def: ListReport, o: ReportOptions, period: ReportResult['per
     let after: { t: number; id: number } | null = null;
     while (sent < max) {
       const q = base();
-      q.select('c.id as __id', 'c.start_at as __t', ...selected.map((k) => q.client.raw(`${FIELDS[k]!.sql(d)} as ??`, [k])))
+      q.select('c.id as __id', 'c.start_at as __t', 's.privacy_digits', 's.privacy_level', 'c.direction as direction', ...selected.filter((k) => k !== 'direction').map((k) => q.client.raw(`${FIELDS[k]!.sql(d)} as ??`, [k])))
         .orderBy([{ column: 'c.start_at', order: dir }, { column: 'c.id', order: dir }]).limit(Math.min(PAGE, max - sent));
       if (after) {
         const a = after;
@@ -155,7 +167,8 @@ function listReport(def: ListReport, o: ReportOptions, period: ReportResult['per
       const page = (await q) as Array<Record<string, unknown>>;
       for (const r of page) {
         const out: Row = {};
-        for (const k of selected) out[k] = value(r[k], FIELDS[k]!.type);
+        const hide = viewer ? masks(r, viewer) : 0;
+        for (const k of selected) out[k] = hide > 0 && MASKED_FIELDS.has(k) ? maskDigits(String(r[k]), hide) : value(r[k], FIELDS[k]!.type);
         yield out;
       }
       sent += page.length;
@@ -202,7 +215,7 @@ function buckets(o: ReportOptions, from: number, to: number): number[] {
   return starts;
 }
 
-async function groupedReport(def: GroupedReport, o: ReportOptions, period: ReportResult['period'], base: () => Knex.QueryBuilder, d: DbKind, filterSummary: string[]): Promise<ReportResult> {
+async function groupedReport(def: GroupedReport, o: ReportOptions, period: ReportResult['period'], base: () => Knex.QueryBuilder, d: DbKind, filterSummary: string[], viewer?: ReportViewer): Promise<ReportResult> {
   const keys = typeof def.groupBy === 'function' ? def.groupBy(o) : def.groupBy;
   const exprs = new Map<string, string>();
   const columns: Column[] = [];
@@ -226,6 +239,13 @@ async function groupedReport(def: GroupedReport, o: ReportOptions, period: Repor
   for (const m of measures) columns.push({ key: m, label: MEASURES[m].label, type: MEASURES[m].type as FieldType });
   if (money) columns.push({ key: 'currency', label: 'Currency', type: 'text' });
 
+  // A viewer who may not see every digit groups numbers by what is shown: the privacy rule joins the keys.
+  const maskKeys = viewer !== undefined && keys.some((k) => MASKED_FIELDS.has(k));
+  if (maskKeys) {
+    exprs.set('privacy_digits', 's.privacy_digits');
+    exprs.set('privacy_level', 's.privacy_level');
+    exprs.set('direction', 'c.direction');
+  }
   const client = base().client;
   const q = base();
   for (const [k, e] of exprs) q.select(client.raw(`${e} as ??`, [k])).groupByRaw(e);
@@ -237,9 +257,10 @@ async function groupedReport(def: GroupedReport, o: ReportOptions, period: Repor
   const day = (t: number) => new Date(t * 1000).toLocaleDateString('en-CA', { timeZone: o.timezone, year: 'numeric', month: '2-digit', day: o.interval === 'month' ? undefined : '2-digit' });
   const rows: Row[] = raw.map((r) => {
     const out: Row = {};
+    const hide = maskKeys ? masks(r, viewer!) : 0;
     for (const c of columns) {
       if (c.key === 'bucket') out.bucket = day(bucketStarts[Number(r.bucket)]!);
-      else out[c.key] = value(r[c.key], c.type);
+      else out[c.key] = hide > 0 && MASKED_FIELDS.has(c.key) ? maskDigits(String(r[c.key]), hide) : value(r[c.key], c.type);
     }
     return out;
   });

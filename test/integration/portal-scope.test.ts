@@ -152,5 +152,31 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const all = [...first.calls, ...second.calls, ...third.calls].map((c: { id: number }) => c.id);
       assert.equal(new Set(all).size, 5);
     });
+
+    it('reports run over the visible calls only, with numbers masked by level; personal reports belong to the caller', async () => {
+      const post = (user: string, path: string, body: unknown) => request(app.callback()).post(path).set('authorization', `Bearer ${tokens[user]}`).send(body as object);
+      const period = { period: { from: '2000-01-01', to: '2100-01-01' } };
+      const list = async (user: string) => ((await post(user, '/api/reports/call-list/run', { ...period, traffic: 'all' }).expect(200)).body.rows as Array<{ extension: string; remote_number: string }>);
+      const alice = await list('alice');
+      assert.deepEqual(alice.map((r) => r.extension).sort(), ['1001', '1001', '1001'], 'level 2: own calls only');
+      assert.ok(alice.some((r) => r.remote_number === '5035551XXX'), 'numbers masked below the privacy level');
+      assert.ok(alice.some((r) => r.remote_number === '1004'), 'internal numbers are not masked');
+      assert.deepEqual((await list('carol')).map((r) => r.extension).sort(), ['1001', '1001', '1001', '1002'], 'level 6: the department');
+      assert.equal((await list('erin')).length, 5, 'level 8: every call');
+      assert.ok((await list('erin')).some((r) => r.remote_number === '5035551234'), 'level 8 sees every digit');
+      const byNumber = (await post('alice', '/api/reports/cost-by-number/run', period).expect(200)).body.rows as Array<{ remote_number: string }>;
+      assert.deepEqual(byNumber.map((r) => r.remote_number), ['5035551XXX'], 'grouped by what the viewer may see');
+      const bill = (await post('dave', '/api/reports/phone-bill/run', period).expect(200)).body;
+      assert.deepEqual(bill.rows.map((r: { user: string }) => r.user), ['dave']);
+      assert.equal(bill.totals.calls, 1, 'totals count only visible calls');
+      const csv = await post('alice', '/api/reports/call-list/run?format=csv', { ...period, conditions: [{ field: 'extension', op: 'eq', value: '1002' }] }).expect(200);
+      assert.equal(csv.text.trim().split('\r\n').length, 1, 'a condition on another line finds nothing (header only)');
+      await post('alice', '/api/reports/call-list/run', { conditions: [{ field: 'nope', op: 'eq', value: 1 }] }).expect(400);
+      await request(app.callback()).put('/api/saved-reports/Mine').set('authorization', `Bearer ${tokens.alice}`).send({ report: 'trend', options: { interval: 'week' } }).expect(200);
+      assert.equal((await get('alice', '/api/saved-reports').expect(200)).body.length, 1);
+      assert.equal((await get('bob', '/api/saved-reports').expect(200)).body.length, 0, 'personal reports are per user');
+      assert.ok((await get('alice', '/api/report-history').expect(200)).body.length >= 2);
+      await request(app.callback()).post('/api/reports/call-list/run').send(period).expect(401);
+    });
   });
 }

@@ -84,7 +84,8 @@ export interface PortalCall {
   conference: boolean;
 }
 
-function masks(row: Record<string, unknown>, viewer: Viewer): number {
+/** How many digits of a row's numbers the viewer may not see (the site's privacy rule). */
+export function masks(row: Record<string, unknown>, viewer: Pick<Viewer, 'level'>): number {
   const digits = Number(row.privacy_digits ?? 0);
   return row.direction !== 'internal' && digits > 0 && viewer.level < Number(row.privacy_level ?? 0) ? digits : 0;
 }

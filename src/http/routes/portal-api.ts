@@ -16,6 +16,7 @@ import { exportUsersCsv, importUsersCsv, loadPresentedUser, presentUser, saveUse
 import { createApiRegistry, openApiDocument, type ApiRegistry } from '../api-route.js';
 import type { ReadinessCheck } from '../health.js';
 import { adminApi } from './admin-api.js';
+import { portalReportRoutes } from './portal-reports.js';
 import { clearSessionCookies, setSessionCookies } from '../auth.js';
 import { readText } from '../body.js';
 import { parseInput } from '../validate.js';
@@ -315,5 +316,6 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readi
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api, { version: '0.1.0' });
   });
+  portalReportRoutes(router, api, { db });
   return { router, registry: api };
 }

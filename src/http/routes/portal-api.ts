@@ -17,6 +17,9 @@ import { createApiRegistry, openApiDocument, type ApiRegistry } from '../api-rou
 import type { ReadinessCheck } from '../health.js';
 import { adminApi } from './admin-api.js';
 import { portalReportRoutes } from './portal-reports.js';
+import { portalSelfRoutes } from './portal-self.js';
+import type { BudgetEngine } from '../../budget/engine.js';
+import type { PhoneLock } from '../../phone-lock/service.js';
 import { clearSessionCookies, setSessionCookies } from '../auth.js';
 import { readText } from '../body.js';
 import { parseInput } from '../validate.js';
@@ -27,7 +30,7 @@ import * as S from './portal-schemas.js';
  * status. Handlers validate, call one domain or query function and shape the answer. Every call
  * query goes through `scopedCalls` (src/db/queries/scoped-calls.ts).
  */
-export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[] }): { router: Router; registry: ApiRegistry } {
+export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[]; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined }): { router: Router; registry: ApiRegistry } {
   const { db, portal } = deps;
   const router = new Router({ prefix: '' });
   const api = createApiRegistry();
@@ -317,5 +320,6 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readi
     ctx.body = openApiDocument(api, { version: '0.1.0' });
   });
   portalReportRoutes(router, api, { db });
+  portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
   return { router, registry: api };
 }

@@ -7,6 +7,7 @@ import { DashboardPage } from './pages/dashboard';
 import { ChangePassword } from './pages/change-password';
 import { HomePage } from './pages/home';
 import { LoginPage } from './pages/login';
+import { MePage } from './pages/me';
 import { StatusPage } from './pages/status';
 import { UsersPage } from './pages/users';
 
@@ -95,6 +96,7 @@ export function App() {
     { id: 'home', label: t('nav.home') },
     { id: 'dashboard', label: t('nav.dashboard') },
     { id: 'calls', label: t('nav.calls') },
+    ...(user.level >= 2 ? [{ id: 'me', label: t('nav.me') }] : []),
     ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
   ];
   const page = nav.some((n) => n.id === route.page) ? route.page : 'home';
@@ -116,6 +118,7 @@ export function App() {
         {page === 'home' && <HomePage />}
         {page === 'dashboard' && <DashboardPage />}
         {page === 'calls' && <CallsPage params={route.params} />}
+        {page === 'me' && <MePage />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'admin' && <AdminPage />}
         {page === 'status' && <StatusPage />}

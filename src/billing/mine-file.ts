@@ -11,7 +11,7 @@ import type { DbCdrFileRow } from '../db/tables.js';
 import { fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
 import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
 import type { FromWorker, ParseJob, ToWorker } from './parse-worker.js';
-import { buildSiteContext, type SiteContextData } from './site-context.js';
+import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
 
 export { FileError } from './parse-file.js';
 
@@ -144,7 +144,7 @@ type Commit = (batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch) => Promise<v
 async function parseHere(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
   const r = await parseCdrFile({
     ...job,
-    ctx: buildSiteContext(job.ctxData),
+    ctx: buildSiteContext(job.ctxData, job.ctxData.rating ? await loadRaterFactory() : undefined),
     onBatch: async (batch) => {
       await commit(batch, batch.calls.build());
       return !shouldStop?.();

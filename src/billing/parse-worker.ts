@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CallBatchWire } from '../db/call-batch.js';
 import { FileError, parseCdrFile } from './parse-file.js';
-import { buildSiteContext, type SiteContextData } from './site-context.js';
+import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
 
 /**
  * Worker thread that parses one large CDR file while the miner's thread commits: it sends each
@@ -59,7 +59,7 @@ async function drain(limit: number): Promise<void> {
 
 try {
   const result = await parseCdrFile({
-    path: job.path, start: job.start, batchSize: job.batchSize, ctx: buildSiteContext(job.ctxData),
+    path: job.path, start: job.start, batchSize: job.batchSize, ctx: buildSiteContext(job.ctxData, job.ctxData.rating ? await loadRaterFactory() : undefined),
     siteId: job.siteId, fileId: job.fileId, clusterId: job.clusterId, now: job.now,
     async onBatch(batch) {
       await drain(MAX_IN_FLIGHT - 1);

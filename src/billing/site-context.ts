@@ -4,7 +4,7 @@ import { getPrefixTable } from '../db/queries/prefix-tables.js';
 import { listGateways, type Site } from '../db/queries/sites.js';
 import { listTariffs } from '../db/queries/tariffs.js';
 import { listUsersForSite } from '../db/queries/users.js';
-import { buildCallRater, type CallRater, type RatingData } from '../rating/call-rating.js';
+import type { CallRater, RatingData } from '../rating/call-rating.js';
 import type { SiteContext, SiteUser } from './classify-call.js';
 
 /** Turns a gateway pattern with `*` and `?` into an anchored, case-insensitive regular expression. */
@@ -64,13 +64,27 @@ export async function loadSiteContextData(options: { db: DbOrTx; site: Site; rat
   };
 }
 
-/** Loads a site's context from the database. */
-export async function loadSiteContext(options: { db: DbOrTx; site: Site; rating?: boolean }): Promise<RatedSiteContext> {
-  return buildSiteContext(await loadSiteContextData(options));
+/**
+ * Builds a site's rater. The rating modules (libphonenumber's full metadata, the classifier) are
+ * loaded on first use: about 22 MB that a thread which only inserts never needs.
+ */
+export type RaterFactory = (data: RatingData) => CallRater;
+
+export async function loadRaterFactory(): Promise<RaterFactory> {
+  return (await import('../rating/call-rating.js')).buildCallRater;
 }
 
-/** Builds the lookup maps of a site context from its data (pure). Throws a RangeError for a bad prefix table or zone. */
-export function buildSiteContext(data: SiteContextData): RatedSiteContext {
+/** Loads a site's context from the database. */
+export async function loadSiteContext(options: { db: DbOrTx; site: Site; rating?: boolean }): Promise<RatedSiteContext> {
+  const data = await loadSiteContextData(options);
+  return buildSiteContext(data, data.rating ? await loadRaterFactory() : undefined);
+}
+
+/**
+ * Builds the lookup maps of a site context from its data (pure). With rating data, `makeRater`
+ * (from `loadRaterFactory`) is required. Throws a RangeError for a bad prefix table or zone.
+ */
+export function buildSiteContext(data: SiteContextData, makeRater?: RaterFactory): RatedSiteContext {
   const { site, gateways, users } = data;
   type Gw = { name: string; tariff: string | null };
   const exact = new Map<string, Gw>();
@@ -97,7 +111,7 @@ export function buildSiteContext(data: SiteContextData): RatedSiteContext {
     for (const d of u.devices) byDevice.set(d.toLowerCase(), { id: u.id, billing: Boolean(u.extension_billing) });
   }
   return {
-    rater: data.rating ? buildCallRater(data.rating) : null,
+    rater: data.rating ? requireFactory(makeRater)(data.rating) : null,
     siteId: site.id,
     driver: site.driver,
     importInternal: site.importInternal,
@@ -117,4 +131,9 @@ export function buildSiteContext(data: SiteContextData): RatedSiteContext {
       return byDevice.get(device.toLowerCase());
     },
   };
+}
+
+function requireFactory(f: RaterFactory | undefined): RaterFactory {
+  if (!f) throw new Error('buildSiteContext: rating data needs a rater factory (loadRaterFactory)');
+  return f;
 }

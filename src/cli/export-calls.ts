@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
 import type { DbOrTx } from '../db/knex.js';
 import { listCallsPage, type CallExportRow } from '../db/queries/list-calls.js';
-import { maskDigits } from '../rating/call-rating.js';
+import { maskDigits } from '../rating/mask.js';
 
 /** Columns of `tollgate calls`, in order (documented in the README). */
 export const CALL_EXPORT_COLUMNS = [

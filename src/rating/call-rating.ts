@@ -3,6 +3,9 @@ import type { Destination, DestinationType, SiteDialPlan } from './destination-t
 import { buildPrefixTable, type PrefixEntry, type PrefixTable } from './prefix-table.js';
 import { rateCall } from './rate-call.js';
 import type { Tariff } from './tariff.js';
+import { maskDigits } from './mask.js';
+
+export { maskDigits } from './mask.js';
 
 /**
  * Classification and rating of one call of a site, as the miner stores it and as recalculation
@@ -77,23 +80,6 @@ export interface CallRating {
   unknownAccount: boolean;
   /** An outgoing call whose destination could not be classified. */
   unknownDestination: boolean;
-}
-
-/**
- * Masks the last `n` digits of a number with X; other characters are kept. Digits already masked
- * count, so masking again never masks more than `n` (and masked digits are never restored).
- */
-export function maskDigits(number: string, n: number): string {
-  if (n <= 0) return number;
-  const chars = [...number];
-  for (let i = chars.length - 1, left = n; i >= 0 && left > 0; i--) {
-    const c = chars[i]!;
-    if ((c >= '0' && c <= '9') || c === 'X') {
-      chars[i] = 'X';
-      left--;
-    }
-  }
-  return chars.join('');
 }
 
 /** A masked number is classified as if its masked digits were 0 (its prefix decides). */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { periodAt } from '../budget/period.js';
 import { masks, scopedCalls, type Viewer } from '../db/queries/scoped-calls.js';
-import { maskDigits } from '../rating/call-rating.js';
+import { maskDigits } from '../rating/mask.js';
 import { utcOffset } from '../time/zone.js';
 import { localTime } from './output.js';
 import type { DbKind } from '../config.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { maskDigits } from '../../rating/call-rating.js';
+import { maskDigits } from '../../rating/mask.js';
 import { dialectOf, type DbOrTx } from '../knex.js';
 
 /**

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import Koa from 'koa';
 import pino from 'pino';
 import { encodeCurriResponse } from '../curri/index.js';
-import { createApp } from '../src/app.js';
+import { createApp, requestListener } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDb } from '../src/db/knex.js';
 import { createPhoneLockServices } from '../src/phone-lock/create.js';
@@ -35,7 +35,7 @@ if (values.mode === 'bare') {
   await lock.phoneLock.start();
   app = createApp({ db, log, lock: { ...lock, settings: config } });
 }
-const server = http.createServer(app.callback());
+const server = http.createServer(requestListener(app));
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`PORT ${(server.address() as AddressInfo).port}\n`));

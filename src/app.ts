@@ -3,7 +3,8 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './db/knex.js';
-import { curriEndpoint } from './http/curri.js';
+import { curriHandler, withCurriFirst, type CurriHandler } from './http/curri.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorHandler } from './http/error-handler.js';
 import { requestLogger } from './http/request-logger.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
@@ -58,6 +59,19 @@ function soapLinesOf(lock: PhoneLockServices): SoapLinePort {
   };
 }
 
+const curriFronts = new WeakMap<Koa, { path: string; handle: CurriHandler }>();
+
+/**
+ * The listener a server should use: CURRI requests go straight to their handler (before Koa's
+ * context and middleware), everything else to the app. Tests may use `app.callback()`: the app
+ * hands CURRI requests to the same handler.
+ */
+export function requestListener(app: Koa): (req: IncomingMessage, res: ServerResponse) => void {
+  const front = curriFronts.get(app);
+  const rest = app.callback();
+  return front ? withCurriFirst(front.path, front.handle, rest) : rest;
+}
+
 /** Builds the Koa application. It never listens: `main.ts` does, tests use `app.callback()`. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -68,11 +82,17 @@ export function createApp(deps: AppDeps): Koa {
     // First: CUCM's hot path skips the request logger and the JSON error handler; it answers
     // every request itself (always 200 + XACML) and logs what goes wrong.
     const s = lock.settings;
-    app.use(curriEndpoint({
+    const handle = curriHandler({
       path: s.curriPath, decide: (req) => lock.phoneLock.decide(req), failureDecision: s.curriFailureDecision,
       ...(s.curriAnnouncement ? { announcement: s.curriAnnouncement } : {}),
       maxBodyBytes: s.curriMaxBodyBytes, allowedNodes: s.curriAllowedNodes, metrics, log: deps.log.child({ component: 'curri' }),
-    }));
+    });
+    curriFronts.set(app, { path: s.curriPath, handle });
+    app.use(async function curri(ctx, next) {
+      if (ctx.path !== s.curriPath) return next();
+      ctx.respond = false;
+      await handle(ctx.req, ctx.res);
+    });
   }
   app.use(requestLogger(deps.log));
   if (lock) app.use(phoneService({ ...lock, log: deps.log, blockMinutes: Math.ceil(lock.settings.pinBlockSeconds / 60) }));

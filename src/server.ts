@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createApp } from './app.js';
+import { createApp, requestListener } from './app.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { startFtpReceiver } from './recorder/ftp-receiver.js';
@@ -173,12 +173,13 @@ export async function startServer(config: Config, options: { log?: Logger; budge
   });
   // CUCM keeps its CURRI connections open and sends HEAD keep-alives: idle and header timeouts
   // above a minute keep those connections from churning.
-  const servers: http.Server[] = [http.createServer(app.callback())];
+  const listener = requestListener(app);
+  const servers: http.Server[] = [http.createServer(listener)];
   if (config.httpsCert && config.httpsKey) {
     servers.push(https.createServer({
       cert: readFileSync(config.httpsCert), key: readFileSync(config.httpsKey),
       ...(config.httpsCa ? { ca: readFileSync(config.httpsCa), requestCert: true, rejectUnauthorized: true } : {}),
-    }, app.callback()));
+    }, listener));
   }
   const ports: number[] = [];
   for (const [i, server] of servers.entries()) {

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import type { Middleware } from 'koa';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { decodeCurriRequest, encodeCurriResponse } from '../../curri/index.js';
 import type { CallVerdict } from '../phone-lock/decide-call.js';
@@ -63,16 +62,23 @@ function plainAddress(a: string | undefined): string {
   return a?.startsWith('::ffff:') ? a.slice(7) : (a ?? '');
 }
 
+/** A raw Node request handler for the CURRI path. */
+export type CurriHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 /**
  * The CURRI (External Call Control) endpoint: `POST` decides a call, `HEAD` (CUCM's keep-alive)
  * answers 200 with no body. Every request on the path from an allowed address gets 200 with a
  * valid XACML response: an unreadable body, one over the size limit or an internal error gets
  * the configured failure decision, logged and counted; never a 4xx or 5xx, which CUCM would
  * treat as a failure of its own. Decisions are taken from memory.
+ *
+ * It works on Node's request and response directly: the server puts it in front of Koa (CUCM
+ * waits on every answer during call set-up, and Koa's context costs about a fifth of a decision),
+ * and the app's Koa middleware hands the same requests to it (`src/app.ts`), so both paths run this code.
  */
-export function curriEndpoint(o: CurriOptions): Middleware {
-  const continueXml = encodeCurriResponse({ decision: 'Permit' });
-  const rejectXml = encodeCurriResponse(o.announcement ? { decision: 'Deny', announce: o.announcement } : { decision: 'Deny' });
+export function curriHandler(o: CurriOptions): CurriHandler {
+  const continueXml = Buffer.from(encodeCurriResponse({ decision: 'Permit' }));
+  const rejectXml = Buffer.from(encodeCurriResponse(o.announcement ? { decision: 'Deny', announce: o.announcement } : { decision: 'Deny' }));
   const failureXml = o.failureDecision === 'continue' ? continueXml : rejectXml;
   const allowed = o.allowedNodes.length > 0 ? new Set(o.allowedNodes.map(plainAddress)) : undefined;
   const counters = new Map<string, { inc(): void }>();
@@ -83,34 +89,36 @@ export function curriEndpoint(o: CurriOptions): Middleware {
     c.inc();
   };
   const latency = { continue: o.metrics.curriLatency.labels('continue'), reject: o.metrics.curriLatency.labels('reject') };
+  const XML_TYPE = 'text/xml; charset=utf-8';
 
-  return async function curri(ctx, next) {
-    if (ctx.path !== o.path) return next();
+  return async function curri(req, res) {
     const start = process.hrtime.bigint();
-    if (allowed && !allowed.has(plainAddress(ctx.req.socket.remoteAddress))) {
+    if (allowed && !allowed.has(plainAddress(req.socket.remoteAddress))) {
       // Not a CUCM node: no decision for it, and the connection is not kept.
-      o.log.warn({ remote: ctx.req.socket.remoteAddress }, 'CURRI request from an address not in TOLLGATE_CURRI_ALLOWED_NODES');
-      ctx.status = 403;
-      ctx.body = '';
-      ctx.set('Connection', 'close');
+      o.log.warn({ remote: req.socket.remoteAddress }, 'CURRI request from an address not in TOLLGATE_CURRI_ALLOWED_NODES');
+      req.resume();
+      res.writeHead(403, { 'Content-Length': 0, Connection: 'close' });
+      res.end();
       return;
     }
-    ctx.status = 200;
-    if (ctx.method === 'HEAD') {
-      ctx.body = '';
+    if (req.method === 'HEAD') {
+      req.resume();
+      res.writeHead(200, { 'Content-Length': 0 });
+      res.end();
       return;
     }
-    ctx.type = 'text/xml; charset=utf-8';
     let decision: 'continue' | 'reject' = o.failureDecision;
     let why = 'failure';
     let xml = failureXml;
+    let close = false;
     try {
-      const body = await readBody(ctx.req, o.maxBodyBytes);
+      const body = await readBody(req, o.maxBodyBytes);
       if (body === TOO_LARGE) {
-        ctx.set('Connection', 'close');
+        close = true;
         o.log.warn({ limit: o.maxBodyBytes }, 'CURRI request body over the limit: failure decision');
       } else {
-        const verdict = o.decide(decodeCurriRequest(body, ctx.get('content-type')));
+        const type = req.headers['content-type'];
+        const verdict = o.decide(decodeCurriRequest(body, typeof type === 'string' ? type : ''));
         decision = verdict.action;
         why = verdict.why;
         xml = decision === 'continue' ? continueXml : rejectXml;
@@ -119,8 +127,23 @@ export function curriEndpoint(o: CurriOptions): Middleware {
     } catch (err) {
       o.log.warn({ err: (err as Error).message }, `CURRI request not decided: failure decision (${o.failureDecision})`);
     }
-    ctx.body = xml;
+    res.writeHead(200, close ? { 'Content-Type': XML_TYPE, 'Content-Length': xml.length, Connection: 'close' } : { 'Content-Type': XML_TYPE, 'Content-Length': xml.length });
+    res.end(xml);
     count(decision, why);
     latency[decision].observe(Number(process.hrtime.bigint() - start) / 1e9);
+  };
+}
+
+/** Sends requests for the CURRI path straight to its handler and every other request to `rest`. */
+export function withCurriFirst(path: string, handle: CurriHandler, rest: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    if ((q < 0 ? url : url.slice(0, q)) === path) {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8' });
+        res.end();
+      });
+    } else rest(req, res);
   };
 }

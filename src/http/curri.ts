@@ -77,8 +77,11 @@ export type CurriHandler = (req: IncomingMessage, res: ServerResponse) => Promis
  * and the app's Koa middleware hands the same requests to it (`src/app.ts`), so both paths run this code.
  */
 export function curriHandler(o: CurriOptions): CurriHandler {
-  const continueXml = Buffer.from(encodeCurriResponse({ decision: 'Permit' }));
-  const rejectXml = Buffer.from(encodeCurriResponse(o.announcement ? { decision: 'Deny', announce: o.announcement } : { decision: 'Deny' }));
+  // Strings, not Buffers: Node then sends the head and the body in one write (a Buffer body goes
+  // out through writev, which cost a tenth of the server's time in profiles).
+  const answer = (xml: string) => ({ xml, length: Buffer.byteLength(xml) });
+  const continueXml = answer(encodeCurriResponse({ decision: 'Permit' }));
+  const rejectXml = answer(encodeCurriResponse(o.announcement ? { decision: 'Deny', announce: o.announcement } : { decision: 'Deny' }));
   const failureXml = o.failureDecision === 'continue' ? continueXml : rejectXml;
   const allowed = o.allowedNodes.length > 0 ? new Set(o.allowedNodes.map(plainAddress)) : undefined;
   const counters = new Map<string, { inc(): void }>();
@@ -128,7 +131,7 @@ export function curriHandler(o: CurriOptions): CurriHandler {
       o.log.warn({ err: (err as Error).message }, `CURRI request not decided: failure decision (${o.failureDecision})`);
     }
     res.writeHead(200, close ? { 'Content-Type': XML_TYPE, 'Content-Length': xml.length, Connection: 'close' } : { 'Content-Type': XML_TYPE, 'Content-Length': xml.length });
-    res.end(xml);
+    res.end(xml.xml);
     count(decision, why);
     latency[decision].observe(Number(process.hrtime.bigint() - start) / 1e9);
   };

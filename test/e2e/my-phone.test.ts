@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { decodeCurriResponse } from '../../curri/index.js';
 import { createApp } from '../../src/app.js';
 import { setBudget } from '../../src/budget/admin.js';
@@ -13,19 +9,15 @@ import { createBudgetEngine } from '../../src/budget/engine.js';
 import { loadConfig } from '../../src/config.js';
 import { createPhoneLockServices } from '../../src/phone-lock/create.js';
 import { CUCM_HEADERS, curriRequest } from '../support/curri.js';
+import { BROWSER_SKIP, buildWeb, launchBrowser, serve } from '../support/browser.js';
 import { testLog } from '../support/logger.js';
 import { addAccount, addSite, PASSWORD, portalDeps } from '../support/portal.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
 /** "My phone" in a browser: a user locks and unlocks the own line, CURRI follows; the budget is shown. */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const SKIP = CHROMIUM ? false : 'chromium is not installed (apt-get install -y chromium): browser tests skipped';
-if (SKIP) console.log(`# SKIP e2e: ${SKIP}`);
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-describe('my phone in a browser', { skip: SKIP, timeout: 180_000 }, () => {
+describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () => {
   let t: TestDb;
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof serve>> | undefined;
   let base: string;
   let browser: Browser;
   let lock: ReturnType<typeof createPhoneLockServices>;
@@ -35,9 +27,7 @@ describe('my phone in a browser', { skip: SKIP, timeout: 180_000 }, () => {
 
   before(async () => {
     t = await createTestDb();
-    // Its own build (other browser tests build web/dist at the same time).
-    dist = path.join(t.dir, 'web');
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error', '--outDir', dist, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
+    dist = buildWeb(path.join(t.dir, 'web'));
     const site = await addSite(t.db, 'HQ');
     await addAccount(t.db, 'alice', '1001', { level: 2, department: 'Sales', site_id: site });
     await setBudget({ db: t.db, input: { scope: 'user', target: 'alice', period: 'monthly', amount: '25', currency: 'USD' }, defaultTimezone: 'UTC', now: Math.floor(Date.now() / 1000) });
@@ -46,18 +36,13 @@ describe('my phone in a browser', { skip: SKIP, timeout: 180_000 }, () => {
     await lock.phoneLock.start();
     engine = createBudgetEngine({ db: t.db, log: testLog, adminEmails: [] });
     const app = createApp({ db: t.db, log: testLog, portal: portalDeps({ webDir: dist }), lock: { ...lock, settings: config }, budgets: engine });
-    server = http.createServer(app.callback());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    server = await serve(app);
+    base = server.base;
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await server?.close();
     await engine?.stop();
     await lock?.phoneLock.stop();
     await t?.close();

@@ -1,34 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createApp } from '../../src/app.js';
 import { ensureAdmin } from '../../src/auth/bootstrap-admin.js';
+import { BROWSER_SKIP, buildWeb, launchBrowser, serve } from '../support/browser.js';
 import { testLog } from '../support/logger.js';
 import { addAccount, addCall, addSite, PASSWORD, portalDeps } from '../support/portal.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
 /** Browser end-to-end tests of the portal in headless Chromium (Debian `chromium` + playwright-core). */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const SKIP = CHROMIUM ? false : 'chromium is not installed (apt-get install -y chromium): browser tests skipped';
-if (SKIP) console.log(`# SKIP e2e: ${SKIP}`);
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const DIST = path.join(ROOT, 'web', 'dist');
-
-describe('portal in a browser', { skip: SKIP, timeout: 180_000 }, () => {
+describe('portal in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () => {
   let t: TestDb;
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof serve>> | undefined;
   let base: string;
   let browser: Browser;
   let adminPassword: string;
 
   before(async () => {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], { cwd: ROOT, stdio: 'inherit' });
     t = await createTestDb();
+    const dist = buildWeb(path.join(t.dir, 'web'));
     const site = await addSite(t.db, 'HQ', { privacyDigits: 2, privacyLevel: 8 });
     const alice = await addAccount(t.db, 'alice', '1001', { level: 2, department: 'Sales', site_id: site });
     const now = Math.floor(Date.now() / 1000);
@@ -36,19 +27,13 @@ describe('portal in a browser', { skip: SKIP, timeout: 180_000 }, () => {
     await addCall(t.db, { siteId: site, userId: alice, extension: '1001', remote: '5037770000', startAt: now - 200, direction: 'incoming', answered: false, duration: 0, cost: null });
     await addCall(t.db, { siteId: site, userId: alice, extension: '1001', remote: '1002', startAt: now - 100, direction: 'internal', cost: null });
     adminPassword = (await ensureAdmin({ db: t.db, password: undefined, now }))!.password!;
-    const app = createApp({ db: t.db, log: testLog, portal: portalDeps({ webDir: DIST }) });
-    server = http.createServer(app.callback());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    server = await serve(createApp({ db: t.db, log: testLog, portal: portalDeps({ webDir: dist }) }));
+    base = server.base;
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    await new Promise((r) => server?.close(r));
-    server?.closeAllConnections();
+    await server?.close();
     await t?.close();
   });
 

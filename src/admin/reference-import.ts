@@ -75,6 +75,8 @@ export const siteSchema = z.object({
   internal_tariff: tariffCode,
   privacy_digits: count(0, 15).default(0),
   privacy_level: count(0, 10).default(8),
+  /** Whether a locked line may call internal numbers here; empty: the global setting. */
+  lock_allow_internal: z.preprocess((v) => (v === '' ? undefined : v), flag.optional()),
 });
 
 export const gatewaySchema = z.object({
@@ -197,7 +199,7 @@ export async function importReferenceFile(options: { db: Db; kind: Kind; file: s
           code: s.code, name: s.name ?? s.code, country: s.country, areaCode: s.area_code, timezone: s.timezone,
           currency: s.currency, driver: s.driver, importInternal: s.import_internal, autoAcquire: s.auto_acquire,
           clusterIds: s.cluster_ids, accessCodes: s.access_codes, tariffCode: s.tariff, internalTariffCode: s.internal_tariff,
-          privacyDigits: s.privacy_digits, privacyLevel: s.privacy_level,
+          privacyDigits: s.privacy_digits, privacyLevel: s.privacy_level, lockAllowInternal: s.lock_allow_internal ?? null,
         };
         await upsertSite({ db: tx, site: input, now });
       }

@@ -37,6 +37,16 @@ describe('sites, gateways and users import', () => {
     assert.equal((await t.db('users').count({ n: '*' }).first())!.n, 3);
   });
 
+  it('stores a site\'s Phone Lock option for internal numbers (empty: the global setting)', async () => {
+    const file = path.join(t.dir, 'sites-lock.csv');
+    writeFileSync(file, 'code,country,timezone,currency,lock_allow_internal\nLK1,US,UTC,USD,no\nLK2,US,UTC,USD,\n');
+    assert.equal(await importReferenceFile({ db: t.db, kind: 'sites', file, now }), 2);
+    const rows = await t.db('sites').whereIn('code', ['LK1', 'LK2']).orderBy('code').select('lock_allow_internal');
+    assert.deepEqual(rows.map((r) => (r.lock_allow_internal === null ? null : Boolean(r.lock_allow_internal))), [false, null]);
+    writeFileSync(file, 'code,country,timezone,currency,lock_allow_internal\nLK1,US,UTC,USD,maybe\n');
+    await assert.rejects(importReferenceFile({ db: t.db, kind: 'sites', file, now }), /lock_allow_internal: must be true or false/);
+  });
+
   it('rejects a file with bad records as a whole and lists every problem', async () => {
     const file = path.join(t.dir, 'bad-users.json');
     writeFileSync(file, JSON.stringify([

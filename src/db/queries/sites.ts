@@ -24,8 +24,12 @@ export interface Site {
 }
 
 type RatingFields = 'tariffCode' | 'internalTariffCode' | 'privacyDigits' | 'privacyLevel';
-/** A site to store; the rating fields default to no tariff and no masking. */
-export type SiteInput = Omit<Site, 'id' | RatingFields> & Partial<Pick<Site, RatingFields>>;
+/**
+ * A site to store; the rating fields default to no tariff and no masking. `lockAllowInternal`:
+ * whether a locked line may still call internal numbers at this site (null or absent: the
+ * TOLLGATE_LOCK_ALLOW_INTERNAL setting).
+ */
+export type SiteInput = Omit<Site, 'id' | RatingFields> & Partial<Pick<Site, RatingFields>> & { lockAllowInternal?: boolean | null };
 
 function toSite(row: DbSiteRow, clusterIds: string[], accessCodes: string[]): Site {
   return {
@@ -90,6 +94,7 @@ export async function upsertSite(options: { db: DbOrTx; site: SiteInput; now: nu
     internal_tariff_code: site.internalTariffCode ?? null,
     privacy_digits: site.privacyDigits ?? 0,
     privacy_level: site.privacyLevel ?? 8,
+    ...(site.lockAllowInternal !== undefined ? { lock_allow_internal: site.lockAllowInternal } : {}),
   };
   const existing = await db('sites').where({ code: site.code }).first('id');
   let id: number;

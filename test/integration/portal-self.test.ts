@@ -17,6 +17,7 @@ describe('portal: my phone and my budgets', () => {
   let app: ReturnType<typeof createApp>;
   let engine: ReturnType<typeof createBudgetEngine>;
   let token: string;
+  let adminToken: string;
   before(async () => {
     s = await setupLock('sqlite');
     const carl = await s.db('users').where({ username: 'carl' }).first('id');
@@ -26,6 +27,9 @@ describe('portal: my phone and my budgets', () => {
     app = createApp({ db: s.db, log: testLog, portal: portalDeps(), lock: { phoneLock: s.phoneLock, pins: s.pins, settings: s.config }, budgets: engine });
     const res = await request(app.callback()).post('/api/sessions').send({ username: 'carl', password: PASSWORD, kind: 'api' }).expect(200);
     token = res.body.token as string;
+    const ann = await s.db('users').where({ username: 'ann' }).first('id');
+    await updateAccount({ db: s.db, id: Number(ann.id), patch: { password_hash: await hashPassword(PASSWORD), auth_source: 'local', level: 10 }, now: 0 });
+    adminToken = (await request(app.callback()).post('/api/sessions').send({ username: 'ann', password: PASSWORD, kind: 'api' }).expect(200)).body.token as string;
   });
   after(async () => {
     await engine.stop();
@@ -46,5 +50,30 @@ describe('portal: my phone and my budgets', () => {
   it('shows the own budgets', async () => {
     const list = (await as('get', '/api/me/budgets').expect(200)).body as Array<{ scope: string; target: string; assignedMinor: number; spendMinor: number; locked: boolean }>;
     assert.deepEqual(list.map((b) => [b.scope, b.target, b.assignedMinor, b.spendMinor, b.locked]), [['user', 'carl', 2000, 0, false]]);
+  });
+
+  it('administrators manage budgets, admin locks and PINs; a level-2 user cannot', async () => {
+    const admin = (method: 'get' | 'post' | 'put' | 'delete', path: string) => request(app.callback())[method](path).set('authorization', `Bearer ${adminToken}`);
+    await as('get', '/api/budgets').expect(403);
+    let r = await admin('put', '/api/budgets').send({ scope: 'department', target: 'Sales', period: 'weekly', amount: '30', currency: 'USD' }).expect(200);
+    assert.equal(r.body.amountMinor, 3000);
+    r = await admin('put', '/api/budgets').send({ scope: 'user', target: 'nobody', period: 'weekly', amount: '30', currency: 'USD' }).expect(400);
+    assert.match(r.body.error.message, /no user "nobody"/);
+    assert.deepEqual((await admin('get', '/api/budgets').expect(200)).body.map((b: { scope: string; target: string }) => `${b.scope}/${b.target}`).sort(), ['department/Sales', 'user/carl']);
+    assert.ok((await admin('get', '/api/budgets/history').expect(200)).body.some((h: { kind: string }) => h.kind === 'budget-set'));
+    await admin('delete', '/api/budgets/department/Sales').expect(204);
+    await admin('delete', '/api/budgets/department/Sales').expect(404);
+    const carl = await s.db('users').where({ username: 'carl' }).first('id');
+    await as('post', `/api/users/${carl.id}/line/lock`).expect(403);
+    r = await admin('post', `/api/users/${carl.id}/line/unlock`).expect(200);
+    assert.deepEqual(r.body.reasons.map((x: { reason: string }) => x.reason), [], 'no admin lock left');
+    r = await admin('post', `/api/users/${carl.id}/line/lock`).expect(200);
+    assert.deepEqual(r.body.reasons.map((x: { reason: string; who: string; channel: string }) => `${x.reason}/${x.who}/${x.channel}`), ['admin/ann/web']);
+    assert.equal((await admin('get', `/api/users/${carl.id}/line`).expect(200)).body.locked, true);
+    r = await admin('put', `/api/users/${carl.id}/pin`).send({ pin: '12' }).expect(400);
+    assert.match(r.body.error.message, /a PIN is 4 digits/);
+    assert.equal((await admin('put', `/api/users/${carl.id}/pin`).send({ pin: '4321' }).expect(200)).body.result, 'set');
+    assert.equal((await admin('put', `/api/users/${carl.id}/pin`).send({ pin: '1234' }).expect(200)).body.result, 'reset');
+    await admin('get', '/api/users/99999/line').expect(404);
   });
 });

@@ -18,6 +18,8 @@ import type { ReadinessCheck } from '../health.js';
 import { adminApi } from './admin-api.js';
 import { portalReportRoutes } from './portal-reports.js';
 import { portalSelfRoutes } from './portal-self.js';
+import { portalManageRoutes } from './portal-manage.js';
+import type { PinService } from '../../phone-lock/pin-service.js';
 import type { BudgetEngine } from '../../budget/engine.js';
 import type { PhoneLock } from '../../phone-lock/service.js';
 import { clearSessionCookies, setSessionCookies } from '../auth.js';
@@ -30,7 +32,10 @@ import * as S from './portal-schemas.js';
  * status. Handlers validate, call one domain or query function and shape the answer. Every call
  * query goes through `scopedCalls` (src/db/queries/scoped-calls.ts).
  */
-export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[]; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined }): { router: Router; registry: ApiRegistry } {
+export function portalApi(deps: {
+  db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[]; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined;
+  pins?: PinService | undefined; defaultTimezone?: string | undefined;
+}): { router: Router; registry: ApiRegistry } {
   const { db, portal } = deps;
   const router = new Router({ prefix: '' });
   const api = createApiRegistry();
@@ -321,5 +326,6 @@ export function portalApi(deps: { db: Db; log: Logger; portal: PortalDeps; readi
   });
   portalReportRoutes(router, api, { db });
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
+  portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone });
   return { router, registry: api };
 }

@@ -30,6 +30,7 @@ describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =
     dist = buildWeb(path.join(t.dir, 'web'));
     const site = await addSite(t.db, 'HQ');
     await addAccount(t.db, 'alice', '1001', { level: 2, department: 'Sales', site_id: site });
+    await addAccount(t.db, 'root', '1000', { level: 10, department: 'IT', site_id: site });
     await setBudget({ db: t.db, input: { scope: 'user', target: 'alice', period: 'monthly', amount: '25', currency: 'USD' }, defaultTimezone: 'UTC', now: Math.floor(Date.now() / 1000) });
     const config = loadConfig({ TOLLGATE_DB: t.url });
     lock = createPhoneLockServices(config, t.db, testLog, { push: false });
@@ -73,5 +74,28 @@ describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =
     const budgets = p.getByTestId('my-budgets');
     assert.match((await budgets.textContent()) ?? '', /\$25\.00 a month/);
     assert.match((await budgets.textContent()) ?? '', /Available/);
+  });
+
+  it('an administrator sets a department budget, sees it with its current period, and the history', async () => {
+    const p = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await p.goto(base + '/');
+    await p.getByLabel('Username').fill('root');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'Budgets' }).click();
+    const form = p.getByTestId('budget-form');
+    await form.getByLabel('For').selectOption('department');
+    await form.getByLabel('User, department or cost centre').fill('Sales');
+    await form.getByLabel('Period').selectOption('weekly');
+    await form.getByLabel('Amount').fill('40');
+    await form.getByLabel('Currency').fill('USD');
+    await form.getByRole('button', { name: 'Save budget' }).click();
+    await p.getByText('Budget saved.').waitFor();
+    const row = p.getByTestId('budgets').getByRole('row', { name: /Sales/ });
+    assert.match((await row.textContent()) ?? '', /Department.*Sales.*\$40\.00 a week.*\$0\.00.*Available/);
+    assert.match((await p.getByTestId('budget-history').textContent()) ?? '', /Budget set.*created: 40\.00 USD weekly/);
+    await form.getByLabel('User, department or cost centre').fill('Nowhere');
+    await form.getByRole('button', { name: 'Save budget' }).click();
+    await p.getByRole('alert').filter({ hasText: 'no department "Nowhere"' }).waitFor();
   });
 });

@@ -8,6 +8,7 @@ import { ChangePassword } from './pages/change-password';
 import { HomePage } from './pages/home';
 import { LoginPage } from './pages/login';
 import { MePage } from './pages/me';
+import { BudgetsPage } from './pages/budgets';
 import { StatusPage } from './pages/status';
 import { UsersPage } from './pages/users';
 
@@ -97,7 +98,7 @@ export function App() {
     { id: 'dashboard', label: t('nav.dashboard') },
     { id: 'calls', label: t('nav.calls') },
     ...(user.level >= 2 ? [{ id: 'me', label: t('nav.me') }] : []),
-    ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
+    ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'budgets', label: t('nav.budgets') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
   ];
   const page = nav.some((n) => n.id === route.page) ? route.page : 'home';
   return (
@@ -119,6 +120,7 @@ export function App() {
         {page === 'dashboard' && <DashboardPage />}
         {page === 'calls' && <CallsPage params={route.params} />}
         {page === 'me' && <MePage />}
+        {page === 'budgets' && <BudgetsPage />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'admin' && <AdminPage />}
         {page === 'status' && <StatusPage />}

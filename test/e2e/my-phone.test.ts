@@ -98,4 +98,31 @@ describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =
     await form.getByRole('button', { name: 'Save budget' }).click();
     await p.getByRole('alert').filter({ hasText: 'no department "Nowhere"' }).waitFor();
   });
+
+  it("an administrator locks a user's line and sets the PIN from the user's page", async () => {
+    const p = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await p.goto(base + '/');
+    await p.getByLabel('Username').fill('root');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'Users' }).click();
+    await p.getByRole('button', { name: 'alice', exact: true }).click();
+    const panel = p.getByTestId('line-panel');
+    await panel.getByText('Unlocked').waitFor();
+    await panel.getByLabel('Locked by an administrator').check();
+    await panel.getByText('Locked (admin)').waitFor();
+    assert.equal(await decision(), 'Deny');
+    const alice = await t.db('line_locks').where({ extension: '1001' }).select('reason', 'who', 'channel');
+    assert.deepEqual(alice.map((r) => [r.reason, r.who, r.channel]), [['admin', 'root', 'web']]);
+    await panel.getByLabel('Locked by an administrator').uncheck();
+    await panel.getByText('Unlocked').waitFor();
+    assert.equal(await decision(), 'Permit');
+    await panel.getByLabel('New PIN').fill('12');
+    await panel.getByRole('button', { name: 'Set PIN' }).click();
+    await panel.getByRole('alert').filter({ hasText: 'a PIN is 4 digits' }).waitFor();
+    await panel.getByLabel('New PIN').fill('2468');
+    await panel.getByRole('button', { name: 'Set PIN' }).click();
+    await panel.getByText('PIN saved.').waitFor();
+    assert.equal(Number((await t.db('user_pins').count({ n: '*' }).first())?.n), 1);
+  });
 });

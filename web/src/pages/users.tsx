@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type User } from '../api';
 import { errorText } from '../app';
 import { t } from '../i18n';
+import { LinePanel } from './line-panel';
 
 type Draft = Record<string, string | boolean | number>;
 
@@ -197,6 +198,7 @@ export function UsersPage(props: { self: User }) {
                 </>
               ))}
             </details>
+            {editing.user && editing.user.extension && <LinePanel userId={editing.user.id} />}
             <div class="buttons">
               <button type="submit" class="primary">{t('app.save')}</button>
               <button type="button" onClick={() => setEditing(null)}>{t('app.close')}</button>

@@ -52,8 +52,8 @@ const MASKED_FIELDS = new Set(['remote_number', 'dialed_number']);
 const PAGE = 5000;
 const MAX_BUCKETS = 400;
 
-export function listReports(): Array<Pick<ReportDef, 'id' | 'group' | 'title' | 'description' | 'kind'>> {
-  return REPORTS.map(({ id, group, title, description, kind }) => ({ id, group, title, description, kind }));
+export function listReports(): Array<Pick<ReportDef, 'id' | 'group' | 'title' | 'description' | 'kind' | 'chart' | 'defaults'>> {
+  return REPORTS.map(({ id, group, title, description, kind, chart, defaults }) => ({ id, group, title, description, kind, chart, defaults }));
 }
 
 export async function runReport(options: { db: Db; report: string; options: unknown; now?: number; scope?: CallScope; viewer?: ReportViewer }): Promise<ReportResult> {

@@ -6,7 +6,7 @@ export class ApiError extends Error {
   }
 }
 
-function csrf(): string {
+export function csrf(): string {
   const m = /(?:^|;\s*)tollgate_csrf=([^;]+)/.exec(document.cookie);
   return m ? decodeURIComponent(m[1]!) : '';
 }

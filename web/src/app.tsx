@@ -9,6 +9,7 @@ import { HomePage } from './pages/home';
 import { LoginPage } from './pages/login';
 import { MePage } from './pages/me';
 import { BudgetsPage } from './pages/budgets';
+import { ReportsPage } from './pages/reports';
 import { StatusPage } from './pages/status';
 import { UsersPage } from './pages/users';
 
@@ -97,7 +98,7 @@ export function App() {
     { id: 'home', label: t('nav.home') },
     { id: 'dashboard', label: t('nav.dashboard') },
     { id: 'calls', label: t('nav.calls') },
-    ...(user.level >= 2 ? [{ id: 'me', label: t('nav.me') }] : []),
+    ...(user.level >= 2 ? [{ id: 'reports', label: t('nav.reports') }, { id: 'me', label: t('nav.me') }] : []),
     ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'budgets', label: t('nav.budgets') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
   ];
   const page = nav.some((n) => n.id === route.page) ? route.page : 'home';
@@ -121,6 +122,7 @@ export function App() {
         {page === 'calls' && <CallsPage params={route.params} />}
         {page === 'me' && <MePage />}
         {page === 'budgets' && <BudgetsPage />}
+        {page === 'reports' && <ReportsPage />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'admin' && <AdminPage />}
         {page === 'status' && <StatusPage />}

@@ -62,12 +62,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const byNumber = (await run('cost-by-number')).list;
       assert.deepEqual([byNumber[0]!.remote_number, byNumber[0]!.cost], ['00493012345678', 30], 'sorted by cost, highest first');
       assert.deepEqual((await run('cost-by-gateway')).list.map((x) => [x.gateway, x.cost]), [['SIP-CARRIER-A', 71], ['SIP-CARRIER-B', 30]]);
+      assert.deepEqual(await pick('cost-by-department', 'department'), { Sales: [7, 60], Engineering: [6, 41] });
+      assert.deepEqual(await pick('cost-by-extension', 'extension'), { 2001: [7, 60], 2002: [6, 41] });
+      // No prefix table at this site: every area is empty, one group with everything.
+      assert.deepEqual(await pick('cost-by-area', 'area'), { '': [13, 101] });
     });
 
     it('incoming analysis, unanswered calls, traffic groups and trend', async () => {
       // The incoming call rang from 12:59:55 (London is on UTC in November).
       assert.deepEqual((await run('incoming-by-hour')).list, [{ hour: 12, calls: 1, answered_calls: 1, missed_calls: 0, avg_ring_s: 5 }]);
       assert.deepEqual((await run('incoming-by-extension')).list.map((x) => [x.extension, x.user, x.calls, x.duration_s]), [['2002', 'bob', 1, 45]]);
+      assert.deepEqual((await run('incoming-answered-missed')).list, [{ answered: 1, calls: 1, avg_ring_s: 5 }]);
+      assert.deepEqual((await run('incoming-ring-time')).list, [{ extension: '2002', user: 'bob', calls: 1, avg_ring_s: 5, max_ring_s: 5 }]);
       const unanswered = await run('unanswered-calls');
       assert.deepEqual(unanswered.list.map((x) => [x.extension, x.remote_number, x.answered]), [['2002', '07400123456', 0]]);
       const traffic = await run('traffic-by-department', { traffic: 'all' });

@@ -96,12 +96,12 @@ export function ReportsPage() {
       {message && <p class="ok" role="status">{message}</p>}
       <form class="toolbar" onSubmit={(e) => { e.preventDefault(); void run(); }}>
         <label><span>{t('reports.report')}</span>
-          <select value={id} onChange={(e) => setId((e.target as HTMLSelectElement).value)}>
+          <select value={id} onChange={(e) => setId((e.target as HTMLSelectElement).value)} data-testid="report-select">
             {reports.map((r) => <option value={r.id}>{r.title}</option>)}
           </select>
         </label>
         <label><span>{t('reports.period')}</span>
-          <select value={period} onChange={(e) => setPeriod((e.target as HTMLSelectElement).value)}>
+          <select value={period} onChange={(e) => setPeriod((e.target as HTMLSelectElement).value)} data-testid="period-select">
             {PERIODS.map((p) => <option value={p}>{t(`reports.periods.${p}`)}</option>)}
           </select>
         </label>

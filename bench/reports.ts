@@ -34,7 +34,7 @@ async function load(db: Db): Promise<void> {
   const step = SPAN / ROWS;
   const expr = (n: string) => ({
     direction: `CASE WHEN ${n} % 10 < 5 THEN 'outgoing' WHEN ${n} % 10 < 8 THEN 'incoming' ELSE 'internal' END`,
-    answered: d === 'postgres' ? `(${n} % 7 <> 0)` : `(${n} % 7 <> 0)`,
+    answered: `(${n} % 7 <> 0)`,
     dtype: `CASE ${n} % 6 WHEN 0 THEN 'local' WHEN 1 THEN 'national' WHEN 2 THEN 'mobile' WHEN 3 THEN 'international' WHEN 4 THEN 'local' ELSE 'national' END`,
   });
   const cols = 'site_id, cluster_id, gcid, pkid, party, direction, answered, start_at, ring_s, duration_s, extension, partition, user_id, remote_number, dialed_number, gateway, destination_type, account_code, orig_cause, dest_cause, last_redirect_dn, redirected, transferred, conference, trunk_leg, cost, currency, cdr_file_id, cdr_line, nation, area, carrier, tariff_code, cost_center, account_name';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { isTimeZone } from './time/zone.js';
 
 /**
  * Every setting of tollgate. Each one can come from a `TOLLGATE_*` environment variable or from
@@ -42,15 +43,6 @@ function parseReceiverUsers(v: unknown): unknown {
     const base = { username: entry.slice(0, colon).trim(), password: entry.slice(colon + 1, at) };
     return target.startsWith('cluster:') ? { ...base, cluster: target.slice(8) } : { ...base, site: target };
   });
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A comma-separated list in the environment, an array in a config file. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
+import { isTimeZone } from '../time/zone.js';
 import type { Db, DbOrTx } from '../db/knex.js';
 import { upsertAccountCodes } from '../db/queries/account-codes.js';
 import { listTariffs } from '../db/queries/tariffs.js';
@@ -35,14 +36,7 @@ const list = z.preprocess(
   z.array(z.string().min(1)),
 );
 
-const tz = z.string().refine((t) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: t });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'unknown time zone');
+const tz = z.string().refine(isTimeZone, 'unknown time zone');
 
 /** A tariff code, or '' / absent for none. */
 const tariffCode = z.preprocess(

@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex.js';
-import { addHistory, deleteBudget, listBudgets, listBudgetUsers, listOpenPeriods, updatePeriod, upsertBudget } from '../db/queries/budgets.js';
+import { addHistory, deleteBudget, listBudgets, listBudgetUsers, listOpenPeriods, updatePeriod, upsertBudget, type PeriodRow } from '../db/queries/budgets.js';
 import { UsageError } from '../errors.js';
 import { formatMinor } from '../rating/money.js';
 import { parseBudgetInput, type Budget, type BudgetScope } from './budget.js';
@@ -43,4 +43,16 @@ export async function setBudget(options: { db: Db; input: unknown; defaultTimezo
 
 export async function removeBudget(options: { db: Db; scope: BudgetScope; target: string }): Promise<void> {
   if (!(await deleteBudget(options))) throw new UsageError(`no ${options.scope} budget for ${JSON.stringify(options.target)}`);
+}
+
+/** Every budget with its open period (null before the engine first checked it). */
+export async function listBudgetsWithPeriods(options: { db: Db }): Promise<Array<Budget & { current: PeriodRow | null }>> {
+  const open = new Map((await listOpenPeriods(options)).map((p) => [p.budgetId, p]));
+  return (await listBudgets(options)).map((b) => ({ ...b, current: open.get(b.id) ?? null }));
+}
+
+/** A budget as the JSON APIs show it: the open period as from, until, assigned, spend, locked. */
+export function presentBudget(b: Budget & { current: PeriodRow | null }) {
+  const p = b.current;
+  return { ...b, current: p ? { from: p.startsAt, until: p.endsAt, assignedMinor: p.assignedMinor, spendMinor: p.spendMinor, locked: p.locked } : null };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DESTINATION_TYPES, type DestinationType } from '../rating/destination-types.js';
 import { isCurrency, parseMinor } from '../rating/money.js';
-import { checkTimeZone, PERIOD_KINDS, type PeriodKind } from './period.js';
+import { isTimeZone } from '../time/zone.js';
+import { PERIOD_KINDS, type PeriodKind } from './period.js';
 
 /**
  * The budget model and its input schema (CLI, JSON API and SOAP share it). Amounts are integer
@@ -79,14 +80,7 @@ export const budgetInputSchema = z
       z.int({ error: 'weekStart is a weekday (mon … sun)' }).min(0, 'weekStart is a weekday (mon … sun)').max(6, 'weekStart is a weekday (mon … sun)'),
     ).default(0),
     /** Default: the time zone of the target's site. */
-    timezone: z.string().refine((tz) => {
-      try {
-        checkTimeZone(tz);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'unknown time zone').optional(),
+    timezone: z.string().refine(isTimeZone, 'unknown time zone').optional(),
     /** The amount as a decimal of the currency ("50", "49.90"). */
     amount: z.union([z.string(), z.number()]).transform((v) => String(v).trim()),
     currency: z.string().trim().toUpperCase().refine(isCurrency, 'not an ISO 4217 currency code'),

@@ -1,4 +1,4 @@
-import { localParts, utcOffset, zoneFormatter } from '../time/zone.js';
+import { localParts, utcOffset } from '../time/zone.js';
 
 /**
  * Budget periods in a site's time zone: a day, a week starting on a chosen weekday, or a calendar
@@ -43,11 +43,6 @@ export function localTime(timeZone: string, y: number, m: number, d: number, hh:
   const candidates = [wall - utcOffset(timeZone, wall - 43_200), wall - utcOffset(timeZone, wall + 43_200)];
   const shows = candidates.filter((t) => t + utcOffset(timeZone, t) === wall);
   return shows.length > 0 ? Math.min(...shows) : Math.max(...candidates);
-}
-
-/** Throws a RangeError for an unknown zone. */
-export function checkTimeZone(timeZone: string): void {
-  zoneFormatter(timeZone);
 }
 
 /** The period containing epoch second `t`. */

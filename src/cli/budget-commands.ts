@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { removeBudget, setBudget } from '../budget/admin.js';
+import { listBudgetsWithPeriods, removeBudget, setBudget } from '../budget/admin.js';
 import type { BudgetScope } from '../budget/budget.js';
 import { createBudgetEngine } from '../budget/engine.js';
-import { listBudgets, listHistory, listOpenPeriods } from '../db/queries/budgets.js';
+import { listBudgets, listHistory } from '../db/queries/budgets.js';
 import { UsageError } from '../errors.js';
 import { formatMinor } from '../rating/money.js';
 import type { Runtime } from '../runtime.js';
@@ -58,9 +58,8 @@ export function registerBudgetCommands(program: Command, h: { withRuntime<T>(fn:
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const rows = await h.withRuntime(async (rt) => {
-        const open = new Map((await listOpenPeriods({ db: rt.db })).map((p) => [p.budgetId, p]));
-        return (await listBudgets({ db: rt.db })).map((b) => {
-          const p = open.get(b.id);
+        return (await listBudgetsWithPeriods({ db: rt.db })).map((b) => {
+          const p = b.current;
           return {
             id: b.id, scope: b.scope, target: b.target, period: b.period, amount: formatMinor(b.amountMinor, b.currency), enabled: b.enabled,
             carry_over: b.carryOver, thresholds: b.thresholds.map((t) => `${t.percent}%${t.lock ? ' lock' : ''}`).join(' '),

@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
-import { removeBudget, setBudget } from '../budget/admin.js';
+import { listBudgetsWithPeriods, presentBudget, removeBudget, setBudget } from '../budget/admin.js';
 import { BUDGET_SCOPES, type BudgetScope } from '../budget/budget.js';
 import type { BudgetEngine } from '../budget/engine.js';
 import type { Db } from '../db/knex.js';
-import { listBudgets, listHistory, listOpenPeriods } from '../db/queries/budgets.js';
+import { listBudgets, listHistory } from '../db/queries/budgets.js';
 import { AppError } from '../errors.js';
 import { z } from 'zod';
 import { usageAsBadRequest } from './admin-auth.js';
@@ -22,11 +22,7 @@ export function budgetRoutes(router: Router, deps: { db: Db; budgets?: BudgetEng
   };
 
   router.get('/api/v1/budgets', async (ctx) => {
-    const open = new Map((await listOpenPeriods({ db })).map((p) => [p.budgetId, p]));
-    ctx.body = (await listBudgets({ db })).map((b) => {
-      const p = open.get(b.id);
-      return { ...b, current: p ? { from: p.startsAt, until: p.endsAt, assignedMinor: p.assignedMinor, spendMinor: p.spendMinor, locked: p.locked } : null };
-    });
+    ctx.body = (await listBudgetsWithPeriods({ db })).map(presentBudget);
   });
   router.put('/api/v1/budgets', async (ctx) => {
     const input = await readJson(ctx, z.unknown(), 1024 * 1024);

@@ -1,15 +1,15 @@
-import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
-import { addReportHistory, deleteSavedReport, listReportHistory, listSavedReports, saveReport } from '../db/queries/saved-reports.js';
+import { deleteSavedReport, listReportHistory, listSavedReports, saveReport } from '../db/queries/saved-reports.js';
 import { AppError } from '../errors.js';
 import { ALARM_TYPES } from '../reports/alarms.js';
-import { listReports, runReport, type CallScope } from '../reports/engine.js';
-import { CONTENT_TYPES, FORMATS, writeReport, type ReportFormat } from '../reports/output.js';
+import { listReports, runReport } from '../reports/engine.js';
+import { FORMATS, type ReportFormat } from '../reports/output.js';
 import { deleteSchedule, listSchedules, saveSchedule, setScheduleEnabled } from '../reports/scheduler.js';
 import { usageAsBadRequest } from './admin-auth.js';
 import { readJson } from './json-body.js';
+import { streamReport } from './report-stream.js';
 
 /**
  * Reports over the JSON API (behind the /api/v1 guard of app.ts):
@@ -18,11 +18,11 @@ import { readJson } from './json-body.js';
  *   GET/PUT/DELETE /api/v1/saved-reports[/:name]?owner=   personal reports
  *   GET  /api/v1/report-history?owner=
  *   GET/PUT /api/v1/schedules, POST /api/v1/schedules/:name/enable|disable, DELETE /api/v1/schedules/:name
- * `scope` is the caller's permission filter (the portal passes the viewer's).
+ * Administrators only: every call. Portal users run reports through /api/reports (their own scope).
  */
-export function reportRoutes(router: Router, deps: { db: Db; scope?: CallScope; owner?: (ctx: { query: Record<string, unknown> }) => string }): void {
+export function reportRoutes(router: Router, deps: { db: Db }): void {
   const { db } = deps;
-  const owner = deps.owner ?? ((ctx) => (typeof ctx.query.owner === 'string' && ctx.query.owner !== '' ? ctx.query.owner : 'api'));
+  const owner = (ctx: { query: Record<string, unknown> }) => (typeof ctx.query.owner === 'string' && ctx.query.owner !== '' ? ctx.query.owner : 'api');
   const now = () => Math.floor(Date.now() / 1000);
 
   router.get('/api/v1/reports', (ctx) => {
@@ -33,19 +33,7 @@ export function reportRoutes(router: Router, deps: { db: Db; scope?: CallScope; 
     const format = (typeof ctx.query.format === 'string' ? ctx.query.format : 'json') as ReportFormat;
     if (!(FORMATS as readonly string[]).includes(format)) throw new AppError(`format: one of ${FORMATS.join(', ')} (got ${JSON.stringify(format)})`, 400, 'validation_error');
     const options = await readJson(ctx, z.record(z.string(), z.unknown()).default({}));
-    const result = await runReport({ db, report: ctx.params.id!, options, ...(deps.scope ? { scope: deps.scope } : {}) }).catch(usageAsBadRequest);
-    const who = owner(ctx);
-    ctx.type = CONTENT_TYPES[format];
-    if (format !== 'json') ctx.attachment(`${ctx.params.id}.${format}`);
-    const out = new PassThrough();
-    ctx.body = out;
-    // Streams: the rows are written as they are read; the history is recorded at the end.
-    void writeReport(result, format, out)
-      .then(async ({ rows }) => {
-        out.end();
-        await addReportHistory({ db, owner: who, report: ctx.params.id!, options, format, rows, at: now() });
-      })
-      .catch((err: Error) => out.destroy(err));
+    await streamReport(ctx, { db, report: ctx.params.id!, options, format, owner: owner(ctx) });
   });
 
   router.get('/api/v1/saved-reports', async (ctx) => {

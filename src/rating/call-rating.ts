@@ -4,6 +4,7 @@ import { buildPrefixTable, type PrefixEntry, type PrefixTable } from './prefix-t
 import { rateCall } from './rate-call.js';
 import type { Tariff } from './tariff.js';
 import { maskDigits } from './mask.js';
+import { zoneFormatter } from '../time/zone.js';
 
 export { maskDigits } from './mask.js';
 
@@ -109,7 +110,7 @@ export function buildCallRater(data: RatingData): CallRater {
   const costCenters = new Map(data.userCostCenters);
   const plan = data.dialPlan;
   const noAccess: SiteDialPlan = { ...plan, accessCodes: [] };
-  new Intl.DateTimeFormat('en', { timeZone: data.timezone }); // throws RangeError for a bad zone
+  zoneFormatter(data.timezone); // throws a RangeError for an unknown zone
 
   function classify(number: string, direction: string): Destination {
     // Incoming callers are not dialled through an access code.

@@ -15,7 +15,7 @@ import { parseReportOptions, resolvePeriod, type Condition, type ReportOptions }
  * Runs a report definition: compiles its options to one knex query (filters and conditions as
  * bound parameters, column names only from the field catalogue), for SQLite, PostgreSQL and SQL
  * Server. List reports stream page by page (keyset on start time and id); grouped reports are one
- * GROUP BY plus one totals query. `scope` is the permission filter every call query goes through.
+ * GROUP BY plus one totals query. With a `viewer`, every query starts from the portal's `scopedCalls`.
  */
 
 export interface Column {
@@ -38,9 +38,6 @@ export interface ReportResult {
   filterSummary: string[];
 }
 
-/** Adds the viewer's permission filter to a calls query (identity for administrators). */
-export type CallScope = (q: Knex.QueryBuilder) => Knex.QueryBuilder;
-
 /**
  * A portal viewer: the calls come from `scopedCalls` (the one permission filter of the portal) and
  * numbers are masked by each site's privacy rule at the viewer's level.
@@ -56,7 +53,7 @@ export function listReports(): Array<Pick<ReportDef, 'id' | 'group' | 'title' | 
   return REPORTS.map(({ id, group, title, description, kind, chart, defaults }) => ({ id, group, title, description, kind, chart, defaults }));
 }
 
-export async function runReport(options: { db: Db; report: string; options: unknown; now?: number; scope?: CallScope; viewer?: ReportViewer }): Promise<ReportResult> {
+export async function runReport(options: { db: Db; report: string; options: unknown; now?: number; viewer?: ReportViewer }): Promise<ReportResult> {
   const def = findReport(options.report);
   if (!def) throw new UsageError(`no report ${JSON.stringify(options.report)} (reports: ${REPORTS.map((r) => r.id).join(', ')})`);
   let o: ReportOptions;
@@ -68,12 +65,11 @@ export async function runReport(options: { db: Db; report: string; options: unkn
     throw new UsageError((err as Error).message);
   }
   const d = dialectOf(options.db);
-  const scope = options.scope ?? ((q) => q);
   // Conditions are checked now, so that a bad one fails here and not in the middle of a stream.
   const conditions = o.conditions.map((c) => condition(c, d));
   const viewer = options.viewer;
   const from = () => (viewer ? scopedCalls(options.db, viewer) : options.db('calls as c').leftJoin('users as u', 'u.id', 'c.user_id').join('sites as s', 's.id', 'c.site_id'));
-  const base = () => filtered(scope(from()), o, period, d, conditions);
+  const base = () => filtered(from(), o, period, d, conditions);
   const summary = describeFilters(def, o, period);
   return def.kind === 'list' ? listReport(def, o, period, base, d, summary, viewer) : groupedReport(def, o, period, base, d, summary, viewer);
 }
@@ -246,8 +242,8 @@ async function groupedReport(def: GroupedReport, o: ReportOptions, period: Repor
     exprs.set('privacy_level', 's.privacy_level');
     exprs.set('direction', 'c.direction');
   }
-  const client = base().client;
   const q = base();
+  const client = q.client;
   for (const [k, e] of exprs) q.select(client.raw(`${e} as ??`, [k])).groupByRaw(e);
   for (const m of measures) q.select(client.raw(`${MEASURES[m].sql(d)} as ??`, [m]));
   if (def.sortBy === 'keys') for (const e of exprs.values()) q.orderByRaw(e);

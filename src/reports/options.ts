@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../time/zone.js';
 import { localMidnight, periodAt } from '../budget/period.js';
 import { DESTINATION_TYPES } from '../rating/destination-types.js';
 import { FIELDS, isField } from './fields.js';
@@ -36,14 +37,7 @@ export const reportOptionsSchema = z.object({
     z.string().regex(/^last-([1-9]\d{0,3})-days$/, `a period is ${PERIOD_NAMES.join(', ')}, last-N-days or { from, to }`),
     z.object({ from: z.string(), to: z.string() }),
   ]).default('this-month'),
-  timezone: z.string().refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'unknown time zone').default('UTC'),
+  timezone: z.string().refine(isTimeZone, 'unknown time zone').default('UTC'),
   weekStart: z.int().min(0).max(6).default(0),
   traffic: z.enum(['external', 'internal', 'all']).optional(),
   direction: z.enum(['incoming', 'outgoing']).optional(),

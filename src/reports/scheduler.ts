@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { localTime } from '../budget/period.js';
-import { localParts } from '../time/zone.js';
+import { isTimeZone, localParts } from '../time/zone.js';
 import type { Db } from '../db/knex.js';
 import { enqueueMail } from '../db/queries/mail-outbox.js';
 import { UsageError } from '../errors.js';
@@ -89,9 +89,7 @@ export async function saveSchedule(options: { db: Db; input: unknown; now: numbe
   const r = scheduleInputSchema.safeParse(options.input);
   if (!r.success) throw new UsageError(`invalid schedule:\n${r.error.issues.map((i) => `  ${i.path.join('.') || '(schedule)'}: ${i.message}`).join('\n')}`);
   const s = r.data;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: s.timezone });
-  } catch {
+  if (!isTimeZone(s.timezone)) {
     throw new UsageError(`invalid schedule:\n  timezone: unknown time zone (got ${JSON.stringify(s.timezone)})`);
   }
   if (s.kind === 'report' && !findReport(s.target)) throw new UsageError(`invalid schedule:\n  target: no report ${JSON.stringify(s.target)}`);

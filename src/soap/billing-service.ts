@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
@@ -8,6 +7,7 @@ import type { Db } from '../db/knex.js';
 import { listBudgetUsers } from '../db/queries/budgets.js';
 import { costOfUsers, listCallsFor } from '../db/queries/billing-api.js';
 import { formatMinorAmount } from '../rating/money.js';
+import { sameSecret } from '../http/admin-auth.js';
 import { billingWsdl } from './billing-wsdl.js';
 
 /**
@@ -49,12 +49,6 @@ class SoapFault extends Error {
   get Fault() {
     return { faultcode: `soap:${this.code}`, faultstring: this.message, statusCode: this.code === 'Client' ? 400 : 500 };
   }
-}
-
-function sameSecret(given: string, wanted: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(wanted);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function time(name: string, v: unknown): number {

@@ -5,6 +5,16 @@
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** Whether `timeZone` is an IANA zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    zoneFormatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The cached formatter of a zone; throws a RangeError for an unknown zone. */
 export function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);

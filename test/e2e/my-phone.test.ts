@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { decodeCurriResponse } from '../../curri/index.js';
 import { createApp } from '../../src/app.js';
 import { setBudget } from '../../src/budget/admin.js';
@@ -49,6 +49,13 @@ describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =
     await t?.close();
   });
 
+  async function signIn(p: Page, username: string) {
+    await p.goto(base + '/');
+    await p.getByLabel('Username').fill(username);
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+  }
+
   const decision = async () => {
     const res = await fetch(`${base}/curri`, { method: 'POST', headers: CUCM_HEADERS, body: curriRequest({ calling: '1001', called: '0015551234567' }) });
     return decodeCurriResponse(await res.text()).decision;
@@ -56,10 +63,7 @@ describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =
 
   it('locks and unlocks the own line; CURRI follows; the budget is shown', async () => {
     const p = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    await p.goto(base + '/');
-    await p.getByLabel('Username').fill('alice');
-    await p.getByLabel('Password').fill(PASSWORD);
-    await p.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(p, 'alice');
     await p.getByRole('link', { name: 'My phone' }).click();
     await p.getByTestId('line-state').waitFor();
     assert.equal(await p.getByTestId('line-state').textContent(), 'Line 1001 is unlocked');
@@ -78,10 +82,7 @@ describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =
 
   it('an administrator sets a department budget, sees it with its current period, and the history', async () => {
     const p = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    await p.goto(base + '/');
-    await p.getByLabel('Username').fill('root');
-    await p.getByLabel('Password').fill(PASSWORD);
-    await p.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(p, 'root');
     await p.getByRole('link', { name: 'Budgets' }).click();
     const form = p.getByTestId('budget-form');
     await form.getByLabel('For').selectOption('department');
@@ -101,10 +102,7 @@ describe('my phone in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =
 
   it("an administrator locks a user's line and sets the PIN from the user's page", async () => {
     const p = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    await p.goto(base + '/');
-    await p.getByLabel('Username').fill('root');
-    await p.getByLabel('Password').fill(PASSWORD);
-    await p.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(p, 'root');
     await p.getByRole('link', { name: 'Users' }).click();
     await p.getByRole('button', { name: 'alice', exact: true }).click();
     const panel = p.getByTestId('line-panel');

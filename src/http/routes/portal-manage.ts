@@ -1,14 +1,15 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
-import { removeBudget, setBudget } from '../../budget/admin.js';
+import { listBudgetsWithPeriods, presentBudget, removeBudget, setBudget } from '../../budget/admin.js';
 import { BUDGET_SCOPES } from '../../budget/budget.js';
 import type { BudgetEngine } from '../../budget/engine.js';
 import type { Db } from '../../db/knex.js';
-import { listBudgets, listHistory, listOpenPeriods } from '../../db/queries/budgets.js';
+import { listHistory } from '../../db/queries/budgets.js';
 import { findUserById } from '../../db/queries/portal-users.js';
-import { AppError, NotFoundError, UsageError } from '../../errors.js';
+import { AppError, NotFoundError } from '../../errors.js';
 import type { PinService } from '../../phone-lock/pin-service.js';
 import type { PhoneLock } from '../../phone-lock/service.js';
+import { usageAsBadRequest } from '../admin-auth.js';
 import type { ApiRegistry } from '../api-route.js';
 import { parseInput } from '../validate.js';
 
@@ -18,10 +19,6 @@ import { parseInput } from '../validate.js';
  * through the same domain functions as the CLI and recorded with the administrator's name.
  */
 
-const badRequest = (err: unknown): never => {
-  if (err instanceof UsageError) throw new AppError(err.message, 400, 'validation_error');
-  throw err;
-};
 const scopeParam = z.enum(BUDGET_SCOPES, { error: `scope is ${BUDGET_SCOPES.join(', ')}` });
 const idParam = z.coerce.number().int().min(1, 'must be a positive id');
 
@@ -32,16 +29,10 @@ export function portalManageRoutes(router: Router, api: ApiRegistry, deps: {
   const now = () => Math.floor(Date.now() / 1000);
 
   api.add(router, { method: 'get', path: '/api/budgets', tag: 'budgets', summary: 'Every budget with its current period', level: 10 },
-    async () => {
-      const open = new Map((await listOpenPeriods({ db })).map((p) => [p.budgetId, p]));
-      return (await listBudgets({ db })).map((b) => {
-        const p = open.get(b.id);
-        return { ...b, current: p ? { from: p.startsAt, until: p.endsAt, assignedMinor: p.assignedMinor, spendMinor: p.spendMinor, locked: p.locked } : null };
-      });
-    });
+    async () => (await listBudgetsWithPeriods({ db })).map(presentBudget));
   api.add(router, { method: 'put', path: '/api/budgets', tag: 'budgets', summary: 'Create or change a budget (the amount applies to the current period at once)', level: 10, body: z.record(z.string(), z.unknown()) },
     async ({ body }) => {
-      const b = await setBudget({ db, input: body, defaultTimezone: deps.defaultTimezone ?? 'UTC', now: now() }).catch(badRequest);
+      const b = await setBudget({ db, input: body, defaultTimezone: deps.defaultTimezone ?? 'UTC', now: now() }).catch(usageAsBadRequest);
       await deps.budgets?.reconcile();
       return b;
     });

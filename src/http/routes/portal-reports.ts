@@ -1,12 +1,13 @@
-import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { Db } from '../../db/knex.js';
-import { addReportHistory, deleteSavedReport, listReportHistory, listSavedReports, saveReport } from '../../db/queries/saved-reports.js';
-import { AppError, NotFoundError, UsageError } from '../../errors.js';
+import { deleteSavedReport, listReportHistory, listSavedReports, saveReport } from '../../db/queries/saved-reports.js';
+import { NotFoundError } from '../../errors.js';
 import { listReports, runReport } from '../../reports/engine.js';
-import { CONTENT_TYPES, FORMATS, writeReport } from '../../reports/output.js';
+import { FORMATS } from '../../reports/output.js';
+import { usageAsBadRequest } from '../admin-auth.js';
 import type { ApiRegistry } from '../api-route.js';
+import { streamReport } from '../report-stream.js';
 
 /**
  * Reports for logged-in portal users: every run goes through the viewer's `scopedCalls` and masks
@@ -17,10 +18,6 @@ import type { ApiRegistry } from '../api-route.js';
 const optionsSchema = z.record(z.string(), z.unknown()).default({});
 const runQuery = z.object({ format: z.enum(FORMATS).default('json') });
 const savedBody = z.object({ report: z.string().min(1), options: optionsSchema, description: z.string().max(500).default(''), group: z.string().max(100).default('') }).strict();
-const badRequest = (err: unknown): never => {
-  if (err instanceof UsageError) throw new AppError(err.message, 400, 'validation_error');
-  throw err;
-};
 
 export function portalReportRoutes(router: Router, api: ApiRegistry, deps: { db: Db }): void {
   const { db } = deps;
@@ -30,17 +27,7 @@ export function portalReportRoutes(router: Router, api: ApiRegistry, deps: { db:
 
   api.add(router, { method: 'post', path: '/api/reports/{id}/run', tag: 'reports', summary: 'Run a report over the calls visible to the caller; the output is streamed', level: 2, query: runQuery, body: optionsSchema },
     async ({ ctx, params, query, body, auth }) => {
-      const result = await runReport({ db, report: params.id!, options: body, viewer: auth.viewer }).catch(badRequest);
-      const out = new PassThrough();
-      ctx.type = CONTENT_TYPES[query.format];
-      if (query.format !== 'json') ctx.attachment(`${params.id}.${query.format}`);
-      ctx.body = out;
-      void writeReport(result, query.format, out)
-        .then(async ({ rows }) => {
-          out.end();
-          await addReportHistory({ db, owner: auth.user.username, report: params.id!, options: body, format: query.format, rows, at: now() });
-        })
-        .catch((err: Error) => out.destroy(err));
+      await streamReport(ctx, { db, report: params.id!, options: body, format: query.format, owner: auth.user.username, viewer: auth.viewer });
       return undefined;
     });
 
@@ -48,7 +35,7 @@ export function portalReportRoutes(router: Router, api: ApiRegistry, deps: { db:
     async ({ auth }) => listSavedReports({ db, owner: auth.user.username }));
   api.add(router, { method: 'put', path: '/api/saved-reports/{name}', tag: 'reports', summary: 'Save a configured report as personal', level: 2, body: savedBody },
     async ({ params, body, auth }) => {
-      await runReport({ db, report: body.report, options: { ...body.options, maxRows: 1 }, viewer: auth.viewer }).catch(badRequest);
+      await runReport({ db, report: body.report, options: { ...body.options, maxRows: 1 }, viewer: auth.viewer }).catch(usageAsBadRequest);
       return { id: await saveReport({ db, now: now(), saved: { owner: auth.user.username, name: params.name!, description: body.description, group: body.group, report: body.report, options: body.options } }) };
     });
   api.add(router, { method: 'delete', path: '/api/saved-reports/{name}', tag: 'reports', summary: 'Delete a personal report', level: 2 },

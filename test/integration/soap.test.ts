@@ -92,6 +92,17 @@ describe('SOAP billing API', () => {
     assert.deepEqual([b.scope, b.assigned, b.period, b.locked], ['user', 10, 'monthly', false]);
   });
 
+  it('LockLine and UnlockLine set and clear the admin lock of a line', async () => {
+    const c = await client('basic');
+    const [locked] = await c.LockLineAsync({ extension: '2001' });
+    assert.deepEqual([locked.extension, locked.locked, locked.reasons], ['2001', true, 'admin']);
+    const rows = await server.runtime.db('line_locks').where({ extension: '2001' }).select('reason', 'who', 'channel');
+    assert.deepEqual(rows.map((r) => [r.reason, r.who, r.channel]), [['admin', 'soap', 'api']]);
+    const [unlocked] = await c.UnlockLineAsync({ extension: '2001' });
+    assert.equal(unlocked.locked, false);
+    await assert.rejects(c.LockLineAsync({ extension: '' }), /extension is required/);
+  });
+
   it('answers bad credentials, bad arguments and broken envelopes with SOAP faults', async () => {
     await assert.rejects((await client('bad')).GetCallsAsync({ extension: '2001', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }), (err: Error & { root?: { Envelope?: { Body?: { Fault?: unknown } } } }) => {
       assert.match(JSON.stringify(err.root ?? err.message), /Invalid username or password|AuthenticationFailure/);

@@ -122,7 +122,7 @@ export function App() {
         {page === 'calls' && <CallsPage params={route.params} />}
         {page === 'me' && <MePage />}
         {page === 'budgets' && <BudgetsPage />}
-        {page === 'reports' && <ReportsPage />}
+        {page === 'reports' && <ReportsPage params={route.params} />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'admin' && <AdminPage />}
         {page === 'status' && <StatusPage />}

@@ -122,7 +122,7 @@ describe('portal schedules and alarms API', () => {
   it('offers known values to level 8 and up, and renames personal reports per user', async () => {
     await as('alice', 'get', '/api/reports/values').expect(403);
     const values = (await as('audit', 'get', '/api/reports/values').expect(200)).body;
-    assert.deepEqual([values.departments, values.costCenters], [['Audit', 'Sales'], ['CC-9']]);
+    assert.deepEqual([values.departments, values.costCenters], [['Audit', 'Sales'], ['CC-9', 'CC1']]);
     const cat = (await as('alice', 'get', '/api/reports').expect(200)).body as { fields: Array<{ key: string; operators: string[] }> };
     assert.deepEqual(cat.fields.find((f) => f.key === 'duration_s')!.operators, ['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
     assert.ok(cat.fields.find((f) => f.key === 'remote_number')!.operators.includes('starts'));

@@ -76,18 +76,21 @@ function periodKind(p: ReportOptions['period']): PeriodKind {
  * OR (fields and operators from the catalogue), maximum rows, and the columns of list reports.
  */
 export function ReportOptionsForm(props: {
-  catalogue: Catalogue; report: ReportInfo | undefined; value: ReportOptions; onChange: (o: ReportOptions) => void;
+  catalogue: Catalogue; report: ReportInfo | undefined; value: ReportOptions;
+  /** Takes an update of the current options (two changes in one event must not overwrite each other). */
+  onChange: (update: (o: ReportOptions) => ReportOptions) => void;
   known?: KnownValues | null; error?: string;
 }) {
   const { catalogue, report, value: o } = props;
-  const set = (patch: Partial<ReportOptions>) => props.onChange(compact({ ...o, ...patch }));
+  const set = (patch: Partial<ReportOptions> | ((cur: ReportOptions) => Partial<ReportOptions>)) =>
+    props.onChange((cur) => compact({ ...cur, ...(typeof patch === 'function' ? patch(cur) : patch) }));
   const errors = errorsByOption(props.error ?? '');
   const fieldOf = (key: string) => catalogue.fields.find((f) => f.key === key);
   const kind = periodKind(o.period);
   const lastN = typeof o.period === 'string' && /^last-(\d+)-days$/.exec(o.period)?.[1];
   const range = typeof o.period === 'object' ? o.period : null;
   const conditions = o.conditions ?? [];
-  const setCondition = (i: number, c: Partial<Condition>) => set({ conditions: conditions.map((x, j) => (j === i ? { ...x, ...c } : x)) });
+  const setCondition = (i: number, c: Partial<Condition>) => set((cur) => ({ conditions: (cur.conditions ?? []).map((x, j) => (j === i ? { ...x, ...c } : x)) }));
   const columns = o.fields ?? report?.fields ?? [];
   const move = (i: number, d: number) => {
     const next = [...columns];
@@ -187,7 +190,7 @@ export function ReportOptionsForm(props: {
         <div class="checks">
           {catalogue.destinationTypes.map((d) => (
             <label class="check"><input type="checkbox" checked={(o.destinationTypes ?? []).includes(d)}
-              onChange={(e) => set({ destinationTypes: (e.target as HTMLInputElement).checked ? [...(o.destinationTypes ?? []), d] : (o.destinationTypes ?? []).filter((x) => x !== d) })} />
+              onChange={(e) => { const on = (e.target as HTMLInputElement).checked; set((cur) => ({ destinationTypes: on ? [...(cur.destinationTypes ?? []), d] : (cur.destinationTypes ?? []).filter((x) => x !== d) })); }} />
             {t(`reports.destinations.${d}`)}</label>
           ))}
         </div>
@@ -216,12 +219,12 @@ export function ReportOptionsForm(props: {
                 </select>
                 <input aria-label={t('reports.conditionValue', { n: i + 1 })} value={c.value} placeholder={fieldOf(c.field)?.type === 'datetime' ? 'YYYY-MM-DDTHH:MM' : undefined}
                   onInput={(e) => setCondition(i, { value: (e.target as HTMLInputElement).value })} />
-                <button type="button" aria-label={t('reports.removeCondition', { n: i + 1 })} onClick={() => set({ conditions: conditions.filter((_, j) => j !== i) })}>×</button>
+                <button type="button" aria-label={t('reports.removeCondition', { n: i + 1 })} onClick={() => set((cur) => ({ conditions: (cur.conditions ?? []).filter((_, j) => j !== i) }))}>×</button>
               </li>
             );
           })}
         </ol>
-        <button type="button" onClick={() => set({ conditions: [...conditions, { field: 'remote_number', op: 'eq', value: '' }] })}>{t('reports.addCondition')}</button>
+        <button type="button" onClick={() => set((cur) => ({ conditions: [...(cur.conditions ?? []), { field: 'remote_number', op: 'eq', value: '' }] }))}>{t('reports.addCondition')}</button>
         <Problems lines={errors.conditions} id="err-conditions" />
       </fieldset>
       {report?.kind === 'list' && (

@@ -40,9 +40,9 @@ function newDraft(kind: 'report' | 'alarm', target: string, defaults: Record<str
 }
 
 /** The parameters of an alarm type, from the JSON schema the server sends (hours, lists, amounts, counts). */
-function AlarmParams(props: { type: AlarmType; value: Record<string, unknown>; onChange: (v: Record<string, unknown>) => void }) {
+function AlarmParams(props: { type: AlarmType; value: Record<string, unknown>; onChange: (update: (v: Record<string, unknown>) => Record<string, unknown>) => void }) {
   const props_ = props.type.params.properties ?? {};
-  const set = (k: string, v: unknown) => props.onChange({ ...props.value, [k]: v });
+  const set = (k: string, v: unknown) => props.onChange((cur) => ({ ...cur, [k]: v }));
   if (Object.keys(props_).length === 0) return <p class="muted">{t('schedules.noParams')}</p>;
   return (
     <fieldset class="option" data-testid="alarm-params">
@@ -88,10 +88,10 @@ function AlarmParams(props: { type: AlarmType; value: Record<string, unknown>; o
   );
 }
 
-function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; saved: Saved[]; onDone: () => void; onCancel: () => void }) {
+function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; saved: Saved[]; onDone: (name: string) => void; onCancel: () => void }) {
   const [d, setD] = useState<Draft>(props.draft);
   const [error, setError] = useState('');
-  const set = (patch: Partial<Draft>) => setD({ ...d, ...patch });
+  const set = (patch: Partial<Draft>) => setD((cur) => ({ ...cur, ...patch }));
   const alarm = d.kind === 'alarm';
   const type = props.types.alarms.find((a) => a.id === d.target);
   const report = props.catalogue.reports.find((r) => r.id === d.target);
@@ -103,7 +103,7 @@ function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; 
         everyN: rest.everyN, everyUnit: rest.everyUnit, startsAt: rest.startsAtLocal, timezone: rest.timezone, skipEmpty: rest.skipEmpty,
         subject: rest.subject, body: rest.body, enabled: rest.enabled,
       });
-      props.onDone();
+      props.onDone(name.trim());
     } catch (err) {
       setError(errorText(err));
     }
@@ -120,7 +120,7 @@ function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; 
           <select id="sch-alarm" value={d.target} onChange={(e) => set({ target: (e.target as HTMLSelectElement).value, params: {} })}>
             {props.types.alarms.map((a) => <option value={a.id}>{t(`schedules.alarms.${a.id}`)}</option>)}
           </select>
-          {type && <AlarmParams type={type} value={d.params} onChange={(params) => set({ params })} />}
+          {type && <AlarmParams type={type} value={d.params} onChange={(update) => setD((cur) => ({ ...cur, params: update(cur.params) }))} />}
         </>
       ) : (
         <>
@@ -133,7 +133,7 @@ function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; 
               <label for="sch-personal">{t('schedules.fromPersonal')}</label>
               <select id="sch-personal" value="" onChange={(e) => {
                 const s = props.saved.find((x) => x.name === (e.target as HTMLSelectElement).value);
-                if (s) setD({ ...d, target: s.report, options: s.options, name: d.name || s.name });
+                if (s) setD((cur) => ({ ...cur, target: s.report, options: s.options, name: cur.name || s.name }));
               }}>
                 <option value="">…</option>
                 {props.saved.map((s) => <option value={s.name}>{s.name}</option>)}
@@ -142,7 +142,7 @@ function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; 
           )}
         </>
       )}
-      <ReportOptionsForm catalogue={props.catalogue} report={alarm ? undefined : report} value={d.options} onChange={(options) => set({ options })} error={error} />
+      <ReportOptionsForm catalogue={props.catalogue} report={alarm ? undefined : report} value={d.options} onChange={(update) => setD((cur) => ({ ...cur, options: update(cur.options) }))} error={error} />
       <Chips label={t('schedules.recipients')} values={d.recipients} onChange={(recipients) => set({ recipients })} testId="recipients-input" />
       <label for="sch-format">{t('reports.format')}</label>
       <select id="sch-format" value={d.format} onChange={(e) => set({ format: (e.target as HTMLSelectElement).value })}>
@@ -253,7 +253,7 @@ export function SchedulesPage() {
       {error && <p class="error" role="alert">{error}</p>}
       {message && <p class="ok" role="status" data-testid="schedule-message">{message}</p>}
       {draft && <Editor key={`${draft.kind}-${draft.name}`} draft={draft} catalogue={catalogue} types={types} saved={saved}
-        onDone={() => { setMessage(t('schedules.saved', { name: draft.name })); setDraft(null); void load(); }} onCancel={() => setDraft(null)} />}
+        onDone={(name) => { setMessage(t('schedules.saved', { name })); setDraft(null); void load(); }} onCancel={() => setDraft(null)} />}
       <div class="toolbar">
         <h2>{t('schedules.reports')}</h2>
         <button type="button" onClick={() => setDraft(newDraft('report', 'phone-bill', {}))}>{t('schedules.newSchedule')}</button>

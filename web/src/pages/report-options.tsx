@@ -31,13 +31,14 @@ export interface ReportOptions {
 }
 
 export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
-const ZONES: string[] = (() => {
+/** The browser's list of IANA time zones, offered by the time zone inputs. */
+export function timeZones(): string[] {
   try {
     return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
   } catch {
     return [];
   }
-})();
+}
 
 /** Without the keys whose value is unset (empty list, blank), so URLs and saved reports stay short. */
 export function compact(o: ReportOptions): ReportOptions {
@@ -80,6 +81,8 @@ export function ReportOptionsForm(props: {
   /** Takes an update of the current options (two changes in one event must not overwrite each other). */
   onChange: (update: (o: ReportOptions) => ReportOptions) => void;
   known?: KnownValues | null; error?: string;
+  /** Leave out the time zone (a schedule has its own, which the options default to). */
+  noTimezone?: boolean;
 }) {
   const { catalogue, report, value: o } = props;
   const set = (patch: Partial<ReportOptions> | ((cur: ReportOptions) => Partial<ReportOptions>)) =>
@@ -133,12 +136,12 @@ export function ReportOptionsForm(props: {
           )}
           <Problems lines={errors.period} id="err-period" />
         </div>
-        <div class="option">
+        {!props.noTimezone && <div class="option">
           <label for="opt-tz">{t('reports.timezone')}</label>
           <input id="opt-tz" list="opt-tz-list" value={o.timezone ?? ''} placeholder={browserZone()} onChange={(e) => set({ timezone: (e.target as HTMLInputElement).value.trim() || undefined })} />
-          <datalist id="opt-tz-list">{ZONES.map((z) => <option value={z} />)}</datalist>
+          <datalist id="opt-tz-list">{timeZones().map((z) => <option value={z} />)}</datalist>
           <Problems lines={errors.timezone} id="err-timezone" />
-        </div>
+        </div>}
         <div class="option">
           <label for="opt-traffic">{t('reports.traffic')}</label>
           <select id="opt-traffic" value={o.traffic ?? ''} onChange={(e) => set({ traffic: ((e.target as HTMLSelectElement).value || undefined) as ReportOptions['traffic'] })}>

@@ -4,7 +4,7 @@ import { errorText } from '../app';
 import { t } from '../i18n';
 import { Chips } from './chips';
 import { loadSaved, type Saved } from './personal-reports';
-import { browserZone, compact, ReportOptionsForm, type Catalogue, type ReportOptions } from './report-options';
+import { browserZone, compact, ReportOptionsForm, timeZones, type Catalogue, type ReportOptions } from './report-options';
 
 /**
  * Scheduled reports and alarms (administrators): the lists with last run, last result and next
@@ -142,7 +142,7 @@ function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; 
           )}
         </>
       )}
-      <ReportOptionsForm catalogue={props.catalogue} report={alarm ? undefined : report} value={d.options} onChange={(update) => setD((cur) => ({ ...cur, options: update(cur.options) }))} error={error} />
+      <ReportOptionsForm catalogue={props.catalogue} report={alarm ? undefined : report} value={d.options} onChange={(update) => setD((cur) => ({ ...cur, options: update(cur.options) }))} error={error} noTimezone />
       <Chips label={t('schedules.recipients')} values={d.recipients} onChange={(recipients) => set({ recipients })} testId="recipients-input" />
       <label for="sch-format">{t('reports.format')}</label>
       <select id="sch-format" value={d.format} onChange={(e) => set({ format: (e.target as HTMLSelectElement).value })}>
@@ -158,7 +158,8 @@ function Editor(props: { draft: Draft; catalogue: Catalogue; types: AlarmTypes; 
       <label for="sch-start">{t('schedules.startsAt')}</label>
       <input id="sch-start" type="datetime-local" required value={d.startsAtLocal} onInput={(e) => set({ startsAtLocal: (e.target as HTMLInputElement).value })} />
       <label for="sch-tz">{t('reports.timezone')}</label>
-      <input id="sch-tz" list="opt-tz-list" value={d.timezone} onInput={(e) => set({ timezone: (e.target as HTMLInputElement).value })} />
+      <input id="sch-tz" list="sch-tz-list" value={d.timezone} onInput={(e) => set({ timezone: (e.target as HTMLInputElement).value })} />
+      <datalist id="sch-tz-list">{timeZones().map((z) => <option value={z} />)}</datalist>
       {!alarm && <label class="check"><input type="checkbox" checked={d.skipEmpty} onChange={(e) => set({ skipEmpty: (e.target as HTMLInputElement).checked })} />{t('schedules.skipEmpty')}</label>}
       <label for="sch-subject">{t('schedules.subject')}</label>
       <input id="sch-subject" maxLength={200} value={d.subject} onInput={(e) => set({ subject: (e.target as HTMLInputElement).value })} />

@@ -125,12 +125,21 @@ describe('reports in a browser', { skip: BROWSER_SKIP, timeout: 180_000 }, () =>
     await p.getByTestId('report-history').getByText('csv').waitFor();
 
     // Rename and delete from the list.
+    // Edit: change an option, rename, keep the description and group.
+    await p.getByTestId('report-select').selectOption('trend');
     await list.getByRole('button', { name: 'Edit Long calls to 503' }).click();
-    await dialog.waitFor({ state: 'detached' }).catch(() => undefined);
+    await p.getByTestId('editing').getByText('Editing "Long calls to 503"').waitFor();
+    assert.equal(await p.getByTestId('report-select').inputValue(), 'call-list');
+    await p.getByTestId('call-type').selectOption('outgoing-answered');
+    await p.getByRole('button', { name: 'Save changes…' }).click();
     const edit = p.getByRole('dialog', { name: 'Edit personal report' });
+    assert.equal(await edit.getByLabel('Group').inputValue(), 'Weekly checks');
     await edit.getByLabel('Name').fill('Oregon');
     await edit.getByRole('button', { name: 'Save' }).click();
     await list.getByRole('button', { name: 'Oregon', exact: true }).waitFor();
+    const [renamed] = await t.db('saved_reports').where({ owner: 'alice' }).select('name', 'description', 'group_name', 'options');
+    assert.deepEqual([renamed.name, renamed.description, renamed.group_name], ['Oregon', 'Outgoing calls over 20 s to Oregon', 'Weekly checks']);
+    assert.deepEqual([JSON.parse(renamed.options).direction, JSON.parse(renamed.options).answered], ['outgoing', true]);
     p.once('dialog', (d) => void d.accept());
     await list.getByRole('button', { name: 'Delete Oregon' }).click();
     await p.getByText('No personal reports yet').waitFor();

@@ -123,7 +123,7 @@ export function App() {
         {page === 'calls' && <CallsPage params={route.params} />}
         {page === 'me' && <MePage />}
         {page === 'budgets' && <BudgetsPage />}
-        {page === 'reports' && <ReportsPage params={route.params} />}
+        {page === 'reports' && <ReportsPage params={route.params} level={user.level} />}
         {page === 'schedules' && <SchedulesPage />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'admin' && <AdminPage />}

@@ -220,8 +220,16 @@ export function ReportOptionsForm(props: {
                 <select aria-label={t('reports.conditionOp', { n: i + 1 })} value={c.op} onChange={(e) => setCondition(i, { op: (e.target as HTMLSelectElement).value })}>
                   {ops.map((op) => <option value={op}>{t(`reports.operators.${op}`)}</option>)}
                 </select>
-                <input aria-label={t('reports.conditionValue', { n: i + 1 })} value={c.value} placeholder={fieldOf(c.field)?.type === 'datetime' ? 'YYYY-MM-DDTHH:MM' : undefined}
-                  onInput={(e) => setCondition(i, { value: (e.target as HTMLInputElement).value })} />
+                {fieldOf(c.field)?.type === 'bool' ? (
+                  <select aria-label={t('reports.conditionValue', { n: i + 1 })} value={c.value} onChange={(e) => setCondition(i, { value: (e.target as HTMLSelectElement).value })}>
+                    <option value="">…</option>
+                    <option value="true">{t('reports.yes')}</option>
+                    <option value="false">{t('reports.no')}</option>
+                  </select>
+                ) : (
+                  <input aria-label={t('reports.conditionValue', { n: i + 1 })} value={c.value} placeholder={fieldOf(c.field)?.type === 'datetime' ? 'YYYY-MM-DDTHH:MM' : undefined}
+                    onInput={(e) => setCondition(i, { value: (e.target as HTMLInputElement).value })} />
+                )}
                 <button type="button" aria-label={t('reports.removeCondition', { n: i + 1 })} onClick={() => set((cur) => ({ conditions: (cur.conditions ?? []).filter((_, j) => j !== i) }))}>×</button>
               </li>
             );

@@ -54,7 +54,7 @@ function ReportChart(props: { result: Result; chart: NonNullable<ReportInfo['cha
  * save as personal (name, description, group), the personal reports and the history. The report
  * and options live in the URL, so a reload or a shared link reopens them.
  */
-export function ReportsPage(props: { params?: URLSearchParams }) {
+export function ReportsPage(props: { params?: URLSearchParams; level: number }) {
   const initial = fromUrl(props.params);
   const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
   const [known, setKnown] = useState<KnownValues | null>(null);
@@ -66,13 +66,16 @@ export function ReportsPage(props: { params?: URLSearchParams }) {
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
   const [dialog, setDialog] = useState<{ editing: Saved | null } | null>(null);
+  /** The personal report being edited: its options are in the form until saved or cancelled. */
+  const [editing, setEditing] = useState<Saved | null>(null);
   const refresh = () => {
     loadSaved().then(setSaved, () => undefined);
     loadHistory().then(setRan, () => undefined);
   };
   useEffect(() => {
     api<Catalogue>('GET', '/api/reports').then(setCatalogue, (e) => setError(errorText(e)));
-    api<KnownValues>('GET', '/api/reports/values').then(setKnown, () => setKnown(null)); // level 8 and up; else free text
+    // Level 8 and up see every call, so they may be offered every department; below, free text.
+    if (props.level >= 8) api<KnownValues>('GET', '/api/reports/values').then(setKnown, () => setKnown(null));
     refresh();
   }, []);
   useEffect(() => {
@@ -114,6 +117,7 @@ export function ReportsPage(props: { params?: URLSearchParams }) {
   async function save(s: { name: string; description: string; group: string; renameFrom?: string }) {
     await api('PUT', `/api/saved-reports/${encodeURIComponent(s.name)}`, { report: id, options: opts, description: s.description, group: s.group, ...(s.renameFrom ? { renameFrom: s.renameFrom } : {}) });
     setDialog(null);
+    setEditing(null);
     setMessage(t('reports.saved', { name: s.name }));
     setError('');
     refresh();
@@ -156,6 +160,13 @@ export function ReportsPage(props: { params?: URLSearchParams }) {
           <button type="button" onClick={() => void download('pdf')}>PDF</button>
           <button type="button" onClick={() => setDialog({ editing: null })}>{t('reports.saveAs')}</button>
         </div>
+        {editing && (
+          <div class="toolbar card" role="status" data-testid="editing">
+            <span>{t('reports.editingNote', { name: editing.name })}</span>
+            <button type="button" class="primary" onClick={() => setDialog({ editing })}>{t('reports.saveChanges')}</button>
+            <button type="button" onClick={() => setEditing(null)}>{t('reports.cancel')}</button>
+          </div>
+        )}
       </form>
       <SaveDialog open={dialog !== null} editing={dialog?.editing ?? null} groups={[...new Set(saved.map((s) => s.group).filter(Boolean))]}
         onSave={save} onClose={() => setDialog(null)} />
@@ -178,7 +189,7 @@ export function ReportsPage(props: { params?: URLSearchParams }) {
       )}
       <h2>{t('reports.personal')}</h2>
       <PersonalReports saved={saved} reports={catalogue?.reports ?? []} onRun={(s) => open(s.report, s.options)}
-        onEdit={(s) => { setId(s.report); setOpts(s.options); setDialog({ editing: s }); }} onDelete={(s) => void remove(s)} />
+        onEdit={(s) => { setId(s.report); setOpts(s.options); setEditing(s); document.getElementById('reports-title')?.scrollIntoView(); }} onDelete={(s) => void remove(s)} />
       <h2>{t('reports.history')}</h2>
       <ReportHistory history={ran} reports={catalogue?.reports ?? []} onOpen={(h) => { setId(h.report); setOpts(h.options); }} />
     </section>

@@ -6,7 +6,7 @@ import { createMailer } from '../../src/mail/mailer.js';
 import { testLog } from '../support/logger.js';
 import { addAccount, addCall, addSite, apiToken, login, portalApp } from '../support/portal.js';
 import { startSmtp } from '../support/smtp.js';
-import { createTestDb, type TestDb } from '../support/test-db.js';
+import { createTestDb, PG_SKIP, type TestDb } from '../support/test-db.js';
 
 /** Scheduled reports and alarms through the portal API: level 10 only, validated, shared with /api/v1. */
 
@@ -18,12 +18,12 @@ const startIn = (days: number) => {
 };
 const SCHEDULE = { kind: 'report', target: 'call-list', options: { period: 'last-7-days', traffic: 'all' }, format: 'csv', recipients: ['boss@example.com'], everyN: 1, everyUnit: 'days', timezone: 'UTC' };
 
-describe('portal schedules and alarms API', () => {
+for (const kind of ['sqlite', 'postgres'] as const) describe(`portal schedules and alarms API on ${kind}`, { skip: kind === 'postgres' ? PG_SKIP : false }, () => {
   let t: TestDb;
   let app: Koa;
   const tokens: Record<string, string> = {};
   before(async () => {
-    t = await createTestDb();
+    t = await createTestDb(kind);
     const site = await addSite(t.db, 'HQ');
     const alice = await addAccount(t.db, 'alice', '1001', { level: 2, department: 'Sales', site_id: site });
     await addAccount(t.db, 'mgr', '1006', { level: 6, department: 'Sales' });

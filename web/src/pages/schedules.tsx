@@ -237,9 +237,14 @@ export function SchedulesPage() {
       if (action === 'delete') await api('DELETE', path);
       else {
         const r = await api<{ status: string; detail: string } | undefined>('POST', `${path}/${action}`);
-        if (r) setMessage(`${s.name}: ${t(`schedules.status.${r.status}`)}: ${r.detail}`);
+        const text = r ? `${s.name}: ${t(`schedules.status.${r.status}`)}: ${r.detail}` : t(`schedules.done.${action}`, { name: s.name });
+        // A failed run is recorded with its reason (also in the list): shown as an error.
+        setMessage(r?.status === 'failed' ? '' : text);
+        setError(r?.status === 'failed' ? text : '');
+        await load();
+        return;
       }
-      if (action !== 'run') setMessage(t(`schedules.done.${action}`, { name: s.name }));
+      setMessage(t('schedules.done.delete', { name: s.name }));
       setError('');
       await load();
     } catch (err) {

@@ -6,10 +6,10 @@ import { AppError } from '../errors.js';
 import { ALARM_TYPES } from '../reports/alarms.js';
 import { listReports, runReport } from '../reports/engine.js';
 import { FORMATS, type ReportFormat } from '../reports/output.js';
-import { deleteSchedule, listSchedules, saveSchedule, setScheduleEnabled } from '../reports/scheduler.js';
 import { usageAsBadRequest } from './admin-auth.js';
 import { readJson } from './json-body.js';
 import { streamReport } from './report-stream.js';
+import { scheduleActions } from './schedule-actions.js';
 
 /**
  * Reports over the JSON API (behind the /api/v1 guard of app.ts):
@@ -17,7 +17,7 @@ import { streamReport } from './report-stream.js';
  *   POST /api/v1/reports/:id/run?format=csv    run with the options in the body; streams the output
  *   GET/PUT/DELETE /api/v1/saved-reports[/:name]?owner=   personal reports
  *   GET  /api/v1/report-history?owner=
- *   GET/PUT /api/v1/schedules, POST /api/v1/schedules/:name/enable|disable, DELETE /api/v1/schedules/:name
+ *   GET/PUT /api/v1/schedules, POST /api/v1/schedules/:name/enable|disable|run, DELETE /api/v1/schedules/:name
  * Administrators only: every call. Portal users run reports through /api/reports (their own scope).
  */
 export function reportRoutes(router: Router, deps: { db: Db }): void {
@@ -56,25 +56,24 @@ export function reportRoutes(router: Router, deps: { db: Db }): void {
     ctx.body = await listReportHistory({ db, owner: owner(ctx), limit: Math.min(500, Number(ctx.query.limit ?? 50) || 50) });
   });
 
+  const schedules = scheduleActions(db, now);
   router.get('/api/v1/schedules', async (ctx) => {
-    ctx.body = await listSchedules({ db });
+    ctx.body = await schedules.list();
   });
   router.put('/api/v1/schedules', async (ctx) => {
-    const input = await readJson(ctx, z.record(z.string(), z.unknown()));
-    ctx.body = { id: await saveSchedule({ db, input, now: now() }).catch(usageAsBadRequest) };
+    ctx.body = { id: await schedules.save(await readJson(ctx, z.record(z.string(), z.unknown()))) };
   });
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
     router.post(`/api/v1/schedules/:name/${action}`, async (ctx) => {
-      await setScheduleEnabled({ db, name: ctx.params.name!, enabled, now: now() }).catch((err: Error) => {
-        throw new AppError(err.message, 404, 'not_found');
-      });
+      await schedules.setEnabled(ctx.params.name!, enabled);
       ctx.status = 204;
     });
   }
+  router.post('/api/v1/schedules/:name/run', async (ctx) => {
+    ctx.body = await schedules.runNow(ctx.params.name!);
+  });
   router.delete('/api/v1/schedules/:name', async (ctx) => {
-    await deleteSchedule({ db, name: ctx.params.name! }).catch((err: Error) => {
-      throw new AppError(err.message, 404, 'not_found');
-    });
+    await schedules.remove(ctx.params.name!);
     ctx.status = 204;
   });
 }

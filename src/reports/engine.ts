@@ -9,7 +9,7 @@ import { dialectOf, type Db } from '../db/knex.js';
 import { UsageError } from '../errors.js';
 import { findReport, REPORTS, type GroupedReport, type ListReport, type ReportDef } from './catalogue.js';
 import { answeredExpr, FIELDS, MEASURES, type FieldType, type MeasureKey } from './fields.js';
-import { parseReportOptions, resolvePeriod, type Condition, type ReportOptions } from './options.js';
+import { OPERATORS_BY_TYPE, parseReportOptions, resolvePeriod, type Condition, type ReportOptions } from './options.js';
 
 /**
  * Runs a report definition: compiles its options to one knex query (filters and conditions as
@@ -49,8 +49,11 @@ const MASKED_FIELDS = new Set(['remote_number', 'dialed_number']);
 const PAGE = 5000;
 const MAX_BUCKETS = 400;
 
-export function listReports(): Array<Pick<ReportDef, 'id' | 'group' | 'title' | 'description' | 'kind' | 'chart' | 'defaults'>> {
-  return REPORTS.map(({ id, group, title, description, kind, chart, defaults }) => ({ id, group, title, description, kind, chart, defaults }));
+/** The catalogue as the APIs show it; list reports name their default columns. */
+export function listReports(): Array<Pick<ReportDef, 'id' | 'group' | 'title' | 'description' | 'kind' | 'chart' | 'defaults'> & { fields?: string[] }> {
+  return REPORTS.map(({ id, group, title, description, kind, chart, defaults, ...rest }) => ({
+    id, group, title, description, kind, chart, defaults, ...('fields' in rest ? { fields: [...rest.fields] } : {}),
+  }));
 }
 
 export async function runReport(options: { db: Db; report: string; options: unknown; now?: number; viewer?: ReportViewer }): Promise<ReportResult> {
@@ -122,8 +125,9 @@ function condition(c: Condition, d: DbKind): [string, string | number | boolean]
     if (!/^(true|false|1|0|yes|no)$/i.test(raw)) throw new UsageError(`condition on ${c.field}: ${JSON.stringify(raw)} is not true or false`);
     value = /^(true|1|yes)$/i.test(raw) ? 1 : 0;
   }
-  const textOnly = ['contains', 'starts', 'ends'].includes(c.op);
-  if (textOnly && f.type !== 'text') throw new UsageError(`condition on ${c.field}: ${c.op} works on text fields only`);
+  if (!OPERATORS_BY_TYPE[f.type].includes(c.op)) {
+    throw new UsageError(`condition on ${c.field}: ${c.op} does not apply to a ${f.type} field (use ${OPERATORS_BY_TYPE[f.type].join(', ')})`);
+  }
   switch (c.op) {
     case 'eq': return [`${expr} = ?`, value];
     case 'ne': return [`${expr} <> ?`, value];

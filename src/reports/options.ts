@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isTimeZone } from '../time/zone.js';
 import { localMidnight, periodAt } from '../budget/period.js';
 import { DESTINATION_TYPES } from '../rating/destination-types.js';
-import { FIELDS, isField } from './fields.js';
+import { FIELDS, isField, type FieldType } from './fields.js';
 
 /**
  * Options every report takes: period, time zone, traffic type, filters, conditions, maximum rows,
@@ -11,6 +11,15 @@ import { FIELDS, isField } from './fields.js';
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'contains', 'starts', 'ends'] as const;
 export type Operator = (typeof OPERATORS)[number];
+
+/** The operators a condition on a field of each type may use (contains, starts and ends: text only). */
+export const OPERATORS_BY_TYPE: Record<FieldType, readonly Operator[]> = {
+  text: OPERATORS,
+  int: ['eq', 'ne', 'lt', 'le', 'gt', 'ge'],
+  money: ['eq', 'ne', 'lt', 'le', 'gt', 'ge'],
+  datetime: ['eq', 'ne', 'lt', 'le', 'gt', 'ge'],
+  bool: ['eq', 'ne'],
+};
 const OP_TEXT: Record<string, Operator> = { '=': 'eq', '==': 'eq', '!=': 'ne', '<>': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '~': 'contains', '^=': 'starts', '$=': 'ends' };
 
 const conditionSchema = z.object({
@@ -27,7 +36,7 @@ export function parseConditionText(text: string): Condition {
   return { field: m[1]!, op: OP_TEXT[m[2]!]!, value: m[3]!.trim() } as Condition;
 }
 
-const PERIOD_NAMES = ['today', 'yesterday', 'this-week', 'last-week', 'this-month', 'last-month'] as const;
+export const PERIOD_NAMES = ['today', 'yesterday', 'this-week', 'last-week', 'this-month', 'last-month'] as const;
 const names = (max: number) => z.array(z.string().trim().min(1).max(max)).default([]);
 
 export const reportOptionsSchema = z.object({

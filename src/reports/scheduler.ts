@@ -159,15 +159,42 @@ export async function listSchedules(options: { db: Db }): Promise<ScheduleRow[]>
   return (await options.db('schedules').orderBy('name')).map(toSchedule);
 }
 
+/** A schedule's start as the local `YYYY-MM-DDTHH:MM` of its time zone (what `saveSchedule` takes). */
+export function localStart(s: Pick<ScheduleRow, 'startsAt' | 'timezone'>): string {
+  const p = localParts(s.timezone, s.startsAt);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.y}-${two(p.m)}-${two(p.d)}T${two(p.hh)}:${two(p.mm)}`;
+}
+
+/** No such schedule (the HTTP APIs answer 404). */
+export class ScheduleNotFound extends UsageError {
+  override name = 'ScheduleNotFound';
+}
+
+async function findSchedule(db: Db, name: string): Promise<ScheduleRow> {
+  const s = (await listSchedules({ db })).find((x) => x.name === name);
+  if (!s) throw new ScheduleNotFound(`no schedule ${JSON.stringify(name)}`);
+  return s;
+}
+
 export async function setScheduleEnabled(options: { db: Db; name: string; enabled: boolean; now: number }): Promise<void> {
-  const s = (await listSchedules(options)).find((x) => x.name === options.name);
-  if (!s) throw new UsageError(`no schedule ${JSON.stringify(options.name)}`);
+  const s = await findSchedule(options.db, options.name);
   const next = occurrencesAround(s, options.now).next;
   await options.db('schedules').where({ id: s.id }).update({ enabled: options.enabled, next_run_at: next, updated_at: options.now });
 }
 
 export async function deleteSchedule(options: { db: Db; name: string }): Promise<void> {
-  if ((await options.db('schedules').where({ name: options.name }).delete()) === 0) throw new UsageError(`no schedule ${JSON.stringify(options.name)}`);
+  if ((await options.db('schedules').where({ name: options.name }).delete()) === 0) throw new ScheduleNotFound(`no schedule ${JSON.stringify(options.name)}`);
+}
+
+/**
+ * Runs a schedule now ("run now"), enabled or not, for the due time `now`: recorded and mailed like
+ * a scheduled run (a second run in the same second is the same run and is not repeated); the next
+ * scheduled run stays the first due time after now.
+ */
+export async function runScheduleNow(options: { db: Db; name: string; now: number }): Promise<{ status: string; detail: string }> {
+  const s = await findSchedule(options.db, options.name);
+  return runOnce(options.db, s, options.now, options.now);
 }
 
 function fill(template: string, r: ReportResult): string {

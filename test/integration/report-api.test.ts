@@ -68,6 +68,10 @@ describe('report JSON API', () => {
     assert.match(bad.body.error.message, /in the past/);
     assert.equal((await request(server).post('/api/v1/schedules/nightly/disable').set(auth)).status, 204);
     assert.equal((await request(server).get('/api/v1/schedules').set(auth)).body[0].enabled, false);
+    const ran = await request(server).post('/api/v1/schedules/nightly/run').set(auth);
+    assert.deepEqual([ran.status, ran.body.status], [200, 'ok'], 'run now, the same function as the portal\'s');
+    assert.equal((await request(server).get('/api/v1/schedules').set(auth)).body[0].lastStatus, 'ok');
+    assert.equal((await request(server).post('/api/v1/schedules/nope/run').set(auth)).status, 404);
     assert.equal((await request(server).delete('/api/v1/schedules/nightly').set(auth)).status, 204);
     assert.equal((await request(server).delete('/api/v1/schedules/nightly').set(auth)).status, 404);
   });

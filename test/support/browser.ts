@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type Koa from 'koa';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Headless Chromium (Debian `chromium` + playwright-core) for the browser tests, and a served app. */
 
@@ -37,4 +37,12 @@ export async function serve(app: Koa): Promise<{ base: string; close(): Promise<
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/** Opens the portal and signs in through the login form. */
+export async function signIn(p: Page, base: string, username: string, password: string): Promise<void> {
+  await p.goto(base + '/');
+  await p.getByLabel('Username').fill(username);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
 }

@@ -10,6 +10,7 @@ import { LoginPage } from './pages/login';
 import { MePage } from './pages/me';
 import { BudgetsPage } from './pages/budgets';
 import { ReportsPage } from './pages/reports';
+import { SchedulesPage } from './pages/schedules';
 import { StatusPage } from './pages/status';
 import { UsersPage } from './pages/users';
 
@@ -99,7 +100,7 @@ export function App() {
     { id: 'dashboard', label: t('nav.dashboard') },
     { id: 'calls', label: t('nav.calls') },
     ...(user.level >= 2 ? [{ id: 'reports', label: t('nav.reports') }, { id: 'me', label: t('nav.me') }] : []),
-    ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'budgets', label: t('nav.budgets') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
+    ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'budgets', label: t('nav.budgets') }, { id: 'schedules', label: t('nav.schedules') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
   ];
   const page = nav.some((n) => n.id === route.page) ? route.page : 'home';
   return (
@@ -122,7 +123,8 @@ export function App() {
         {page === 'calls' && <CallsPage params={route.params} />}
         {page === 'me' && <MePage />}
         {page === 'budgets' && <BudgetsPage />}
-        {page === 'reports' && <ReportsPage />}
+        {page === 'reports' && <ReportsPage params={route.params} level={user.level} />}
+        {page === 'schedules' && <SchedulesPage />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'admin' && <AdminPage />}
         {page === 'status' && <StatusPage />}

@@ -43,6 +43,11 @@ export async function deleteSavedReport(options: { db: DbOrTx; owner: string; na
   return (await options.db('saved_reports').where({ owner: options.owner, name: options.name }).delete()) > 0;
 }
 
+/** Renames a personal report; false when there is none by the old name. */
+export async function renameSavedReport(options: { db: DbOrTx; owner: string; from: string; to: string; now: number }): Promise<boolean> {
+  return (await options.db('saved_reports').where({ owner: options.owner, name: options.from }).update({ name: options.to, updated_at: options.now })) > 0;
+}
+
 export async function addReportHistory(options: { db: DbOrTx; owner: string; report: string; options: unknown; format: string; rows: number; at: number }): Promise<void> {
   const { db, owner, report, format, rows, at } = options;
   await db('report_history').insert({ owner, report, options: JSON.stringify(options.options), format, rows, ran_at: at });

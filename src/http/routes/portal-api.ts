@@ -17,6 +17,7 @@ import { createApiRegistry, openApiDocument, type ApiRegistry } from '../api-rou
 import type { ReadinessCheck } from '../health.js';
 import { adminApi } from './admin-api.js';
 import { portalReportRoutes } from './portal-reports.js';
+import { portalScheduleRoutes } from './portal-schedules.js';
 import { portalSelfRoutes } from './portal-self.js';
 import { portalManageRoutes } from './portal-manage.js';
 import type { PinService } from '../../phone-lock/pin-service.js';
@@ -325,6 +326,7 @@ export function portalApi(deps: {
     ctx.body = openApiDocument(api, { version: '0.1.0' });
   });
   portalReportRoutes(router, api, { db });
+  portalScheduleRoutes(router, api, { db });
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
   portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone });
   return { router, registry: api };

@@ -3,15 +3,25 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, csrf } from '../api';
 import { errorText } from '../app';
 import { t } from '../i18n';
+import { loadHistory, loadSaved, PersonalReports, ReportHistory, SaveDialog, type HistoryEntry, type Saved } from './personal-reports';
+import { browserZone, ReportOptionsForm, type Catalogue, type KnownValues, type ReportInfo, type ReportOptions } from './report-options';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Tooltip, ArcElement, DoughnutController, PieController);
 
-interface ReportInfo { id: string; group: string; title: string; description: string; kind: string; chart: { type: 'bar' | 'line' | 'pie'; x: string; y: string } | null }
 interface Column { key: string; label: string; type: string }
 interface Result { report: string; title: string; filters: string[]; columns: Column[]; rows: Array<Record<string, string | number | null>>; totals: Record<string, string | number | null> | null }
-interface Saved { name: string; report: string; group: string; options: Record<string, unknown> }
 
-const PERIODS = ['today', 'yesterday', 'this-week', 'last-week', 'this-month', 'last-month', 'last-7-days', 'last-30-days'];
+/** The report and its options from the page's URL (`#/reports?report=…&options={…}`). */
+function fromUrl(params: URLSearchParams | undefined): { id: string; options: ReportOptions } {
+  let options: ReportOptions = { period: 'this-month' };
+  try {
+    const o = JSON.parse(params?.get('options') ?? 'null') as unknown;
+    if (o && typeof o === 'object' && !Array.isArray(o)) options = o as ReportOptions;
+  } catch {
+    // A hand-edited URL: the defaults.
+  }
+  return { id: params?.get('report') || 'phone-bill', options };
+}
 
 function show(c: Column, v: string | number | null | undefined, currency: unknown): string {
   if (v === null || v === undefined) return '';
@@ -39,34 +49,59 @@ function ReportChart(props: { result: Result; chart: NonNullable<ReportInfo['cha
   return <div class="chart-box"><canvas ref={canvas} role="img" aria-label={props.result.title} /></div>;
 }
 
-/** Reports: pick a report and a period, run it over the visible calls, chart, export, save as personal. */
-export function ReportsPage() {
-  const [reports, setReports] = useState<ReportInfo[]>([]);
+/**
+ * Reports: pick a report and its options, run it over the visible calls (chart, totals), export,
+ * save as personal (name, description, group), the personal reports and the history. The report
+ * and options live in the URL, so a reload or a shared link reopens them.
+ */
+export function ReportsPage(props: { params?: URLSearchParams; level: number }) {
+  const initial = fromUrl(props.params);
+  const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
+  const [known, setKnown] = useState<KnownValues | null>(null);
   const [saved, setSaved] = useState<Saved[]>([]);
-  const [id, setId] = useState('phone-bill');
-  const [period, setPeriod] = useState('this-month');
+  const [ran, setRan] = useState<HistoryEntry[]>([]);
+  const [id, setId] = useState(initial.id);
+  const [opts, setOpts] = useState<ReportOptions>(initial.options);
   const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
-  const [name, setName] = useState('');
-  const loadSaved = () => api<Saved[]>('GET', '/api/saved-reports').then(setSaved, () => undefined);
+  const [dialog, setDialog] = useState<{ editing: Saved | null } | null>(null);
+  /** The personal report being edited: its options are in the form until saved or cancelled. */
+  const [editing, setEditing] = useState<Saved | null>(null);
+  const refresh = () => {
+    loadSaved().then(setSaved, () => undefined);
+    loadHistory().then(setRan, () => undefined);
+  };
   useEffect(() => {
-    api<{ reports: ReportInfo[] }>('GET', '/api/reports').then((r) => setReports(r.reports), (e) => setError(errorText(e)));
-    void loadSaved();
+    api<Catalogue>('GET', '/api/reports').then(setCatalogue, (e) => setError(errorText(e)));
+    // Level 8 and up see every call, so they may be offered every department; below, free text.
+    if (props.level >= 8) api<KnownValues>('GET', '/api/reports/values').then(setKnown, () => setKnown(null));
+    refresh();
   }, []);
-  const options = () => ({ period, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+  useEffect(() => {
+    const q = new URLSearchParams({ report: id, options: JSON.stringify(opts) });
+    history.replaceState(null, '', `#/reports?${q}`);
+  }, [id, opts]);
+  const withZone = (o: ReportOptions): ReportOptions => ({ ...o, timezone: o.timezone ?? browserZone() });
 
-  async function run(report = id, opts: Record<string, unknown> = options()) {
+  async function run(report = id, o: ReportOptions = opts) {
     try {
-      setResult(await api<Result>('POST', `/api/reports/${report}/run`, opts));
+      setResult(await api<Result>('POST', `/api/reports/${report}/run`, withZone(o)));
       setError('');
+      loadHistory().then(setRan, () => undefined);
     } catch (err) {
       setError(errorText(err));
+      setResult(null);
     }
+  }
+  function open(report: string, o: ReportOptions) {
+    setId(report);
+    setOpts(o);
+    void run(report, o);
   }
   async function download(format: 'csv' | 'xlsx' | 'pdf') {
     const res = await fetch(`/api/reports/${id}/run?format=${format}`, {
-      method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf() }, body: JSON.stringify(options()),
+      method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf() }, body: JSON.stringify(withZone(opts)),
     });
     if (!res.ok) {
       setError(((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? res.statusText);
@@ -77,48 +112,64 @@ export function ReportsPage() {
     a.download = `${id}.${format}`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    loadHistory().then(setRan, () => undefined);
   }
-  async function save() {
+  async function save(s: { name: string; description: string; group: string; renameFrom?: string }) {
+    await api('PUT', `/api/saved-reports/${encodeURIComponent(s.name)}`, { report: id, options: opts, description: s.description, group: s.group, ...(s.renameFrom ? { renameFrom: s.renameFrom } : {}) });
+    setDialog(null);
+    setEditing(null);
+    setMessage(t('reports.saved', { name: s.name }));
+    setError('');
+    refresh();
+  }
+  async function remove(s: Saved) {
+    if (!confirm(t('reports.confirmDelete', { name: s.name }))) return;
     try {
-      await api('PUT', `/api/saved-reports/${encodeURIComponent(name)}`, { report: id, options: options() });
-      setMessage(t('reports.saved', { name }));
-      setName('');
-      await loadSaved();
+      await api('DELETE', `/api/saved-reports/${encodeURIComponent(s.name)}`);
+      setMessage(t('reports.deleted', { name: s.name }));
+      refresh();
     } catch (err) {
       setError(errorText(err));
     }
   }
-  const info = reports.find((r) => r.id === id);
+  const info = catalogue?.reports.find((r) => r.id === id);
+  const groups = catalogue ? [...new Set(catalogue.reports.map((r) => r.group))] : [];
   return (
     <section aria-labelledby="reports-title">
       <h1 id="reports-title">{t('reports.title')}</h1>
-      {error && <p class="error" role="alert">{error}</p>}
       {message && <p class="ok" role="status">{message}</p>}
-      <form class="toolbar" onSubmit={(e) => { e.preventDefault(); void run(); }}>
-        <label><span>{t('reports.report')}</span>
-          <select value={id} onChange={(e) => setId((e.target as HTMLSelectElement).value)} data-testid="report-select">
-            {reports.map((r) => <option value={r.id}>{r.title}</option>)}
-          </select>
-        </label>
-        <label><span>{t('reports.period')}</span>
-          <select value={period} onChange={(e) => setPeriod((e.target as HTMLSelectElement).value)} data-testid="period-select">
-            {PERIODS.map((p) => <option value={p}>{t(`reports.periods.${p}`)}</option>)}
-          </select>
-        </label>
-        <button type="submit" class="primary">{t('reports.run')}</button>
-        <button type="button" onClick={() => void download('csv')}>CSV</button>
-        <button type="button" onClick={() => void download('xlsx')}>Excel</button>
-        <button type="button" onClick={() => void download('pdf')}>PDF</button>
+      <form onSubmit={(e) => { e.preventDefault(); void run(); }}>
+        <div class="toolbar">
+          <label><span>{t('reports.report')}</span>
+            <select value={id} onChange={(e) => { setId((e.target as HTMLSelectElement).value); setOpts((o) => ({ ...o, fields: undefined })); }} data-testid="report-select">
+              {groups.map((g) => (
+                <optgroup label={t(`reports.groups.${g}`)}>
+                  {catalogue!.reports.filter((r) => r.group === g).map((r) => <option value={r.id}>{r.title}</option>)}
+                </optgroup>
+              ))}
+            </select>
+          </label>
+          {info && <span class="muted">{info.description}</span>}
+        </div>
+        {catalogue && <ReportOptionsForm catalogue={catalogue} report={info} value={opts} onChange={setOpts} known={known} error={error} />}
+        {error && <p class="error" role="alert" data-testid="report-error">{error}</p>}
+        <div class="toolbar">
+          <button type="submit" class="primary">{t('reports.run')}</button>
+          <button type="button" onClick={() => void download('csv')}>CSV</button>
+          <button type="button" onClick={() => void download('xlsx')}>Excel</button>
+          <button type="button" onClick={() => void download('pdf')}>PDF</button>
+          <button type="button" onClick={() => setDialog({ editing: null })}>{t('reports.saveAs')}</button>
+        </div>
+        {editing && (
+          <div class="toolbar card" role="status" data-testid="editing">
+            <span>{t('reports.editingNote', { name: editing.name })}</span>
+            <button type="button" class="primary" onClick={() => setDialog({ editing })}>{t('reports.saveChanges')}</button>
+            <button type="button" onClick={() => setEditing(null)}>{t('reports.cancel')}</button>
+          </div>
+        )}
       </form>
-      <div class="toolbar">
-        <label><span>{t('reports.saveAs')}</span><input value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} /></label>
-        <button type="button" disabled={name.trim() === ''} onClick={() => void save()}>{t('reports.save')}</button>
-      </div>
-      {saved.length > 0 && (
-        <ul class="saved" aria-label={t('reports.personal')}>
-          {saved.map((s) => <li><button type="button" class="link" onClick={() => { setId(s.report); void run(s.report, s.options); }}>{s.name}</button></li>)}
-        </ul>
-      )}
+      <SaveDialog open={dialog !== null} editing={dialog?.editing ?? null} groups={[...new Set(saved.map((s) => s.group).filter(Boolean))]}
+        onSave={save} onClose={() => setDialog(null)} />
       {result && (
         <div data-testid="report-result">
           <h2>{result.title}</h2>
@@ -136,6 +187,11 @@ export function ReportsPage() {
           {result.rows.length === 0 && <p class="muted">{t('reports.empty')}</p>}
         </div>
       )}
+      <h2>{t('reports.personal')}</h2>
+      <PersonalReports saved={saved} reports={catalogue?.reports ?? []} onRun={(s) => open(s.report, s.options)}
+        onEdit={(s) => { setId(s.report); setOpts(s.options); setEditing(s); document.getElementById('reports-title')?.scrollIntoView(); }} onDelete={(s) => void remove(s)} />
+      <h2>{t('reports.history')}</h2>
+      <ReportHistory history={ran} reports={catalogue?.reports ?? []} onOpen={(h) => { setId(h.report); setOpts(h.options); }} />
     </section>
   );
 }

@@ -19,6 +19,8 @@ import { adminApi } from './admin-api.js';
 import { portalReportRoutes } from './portal-reports.js';
 import { portalSelfRoutes } from './portal-self.js';
 import { portalManageRoutes } from './portal-manage.js';
+import { gadgetApiRoutes } from './gadget-api.js';
+import type { GadgetSigner } from '../../gadgets/gadget-tokens.js';
 import type { PinService } from '../../phone-lock/pin-service.js';
 import type { BudgetEngine } from '../../budget/engine.js';
 import type { PhoneLock } from '../../phone-lock/service.js';
@@ -34,7 +36,7 @@ import * as S from './portal-schemas.js';
  */
 export function portalApi(deps: {
   db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[]; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined;
-  pins?: PinService | undefined; defaultTimezone?: string | undefined;
+  pins?: PinService | undefined; defaultTimezone?: string | undefined; gadgetSigner: GadgetSigner; now: () => number;
 }): { router: Router; registry: ApiRegistry } {
   const { db, portal } = deps;
   const router = new Router({ prefix: '' });
@@ -327,5 +329,6 @@ export function portalApi(deps: {
   portalReportRoutes(router, api, { db });
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
   portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone });
+  gadgetApiRoutes(router, api, { db, portal, signer: deps.gadgetSigner, webex: portal.webex, now: deps.now, budgets: deps.budgets, phoneLock: deps.phoneLock });
   return { router, registry: api };
 }

@@ -37,11 +37,11 @@ export function createWebexVerifier(settings: WebexSettings, options: { now?: ()
           throw refuse(`claim ${err.claim}: ${err.reason}`);
         }
         if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) throw refuse('the token signature does not verify with the Webex keys');
-        if (err instanceof errors.JOSEError && (err.code === 'ERR_JWKS_TIMEOUT' || err.code === 'ERR_JOSE_GENERIC')) {
-          throw new AppError(`Webex sign-in unavailable: the Webex verification keys could not be fetched (${err.message})`, 503, 'webex_keys_unavailable', true);
+        // A key server that is down or answers garbage: jose's timeout/generic errors, or fetch's own.
+        if (!(err instanceof errors.JOSEError) || err.code === 'ERR_JWKS_TIMEOUT' || err.code === 'ERR_JOSE_GENERIC' || err.code === 'ERR_JWKS_INVALID') {
+          throw new AppError(`Webex sign-in unavailable: the Webex verification keys could not be fetched from ${settings.jwksUrl} (${(err as Error).message})`, 503, 'webex_keys_unavailable', true);
         }
-        if (err instanceof errors.JOSEError) throw refuse(`not a valid Webex token (${err.message})`);
-        throw err;
+        throw refuse(`not a valid Webex token (${err.message})`);
       }
       const email = typeof payload.email === 'string' ? payload.email.trim() : '';
       if (!email || payload.email_verified === false) throw refuse('the token carries no verified e-mail address (Control Hub PII restrictions?)');

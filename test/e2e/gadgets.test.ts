@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import { decodeCurriResponse } from '../../curri/index.js';
+import { BROWSER_SKIP, buildGadgets, launchBrowser, serve } from '../support/browser.js';
+import { CUCM_HEADERS, curriRequest } from '../support/curri.js';
+import { setupGadgets, WEBEX_APP, webexKeyServer } from '../support/gadgets.js';
+import { apiToken, PASSWORD } from '../support/portal.js';
+import { tempDir } from '../support/test-db.js';
+
+/**
+ * The three gadgets in headless Chromium over the golden calls, as Jabber opens them
+ * (`?user=${UserID}`) and as the Webex App does (`?host=webex`, the SDK's signed user token), with
+ * the built-ins that old embedded browsers lack removed from the page.
+ */
+const OLD_BROWSER = `(() => {
+  const strip = [[window, 'structuredClone'], [window, 'queueMicrotask'], [window, 'ResizeObserver'], [Object, 'hasOwn'], [Object, 'fromEntries'],
+    [Promise, 'allSettled'], [Array.prototype, 'at'], [Array.prototype, 'flat'], [Array.prototype, 'flatMap'], [Array.prototype, 'findLast'],
+    [String.prototype, 'replaceAll'], [String.prototype, 'at'], [Intl, 'PluralRules']];
+  for (const [o, k] of strip) { try { delete o[k]; } catch (e) {} }
+})();`;
+
+/** A stand-in for Cisco's Embedded App SDK (no Webex App here): the user token, language and theme events. */
+const fakeWebex = (token: string) => `(() => {
+  const handlers = {};
+  window.__webexTheme = (t) => handlers['application:themeChanged'] && handlers['application:themeChanged'](t);
+  window.webex = { Application: function () {
+    this.application = { states: { theme: 'DARK', language: 'it-IT', user: { token: ${JSON.stringify(token)} } } };
+    this.onReady = () => Promise.resolve();
+    this.listen = () => Promise.resolve();
+    this.on = (name, cb) => { handlers[name] = cb; };
+  } };
+})();`;
+
+describe('gadgets in a browser', { skip: BROWSER_SKIP, timeout: 240_000 }, () => {
+  const tmp = tempDir();
+  let keys: Awaited<ReturnType<typeof webexKeyServer>>;
+  let s: Awaited<ReturnType<typeof setupGadgets>>;
+  let server: Awaited<ReturnType<typeof serve>> | undefined;
+  let browser: Browser;
+  let jabber: BrowserContext;
+  let base: string;
+
+  before(async () => {
+    const dist = buildGadgets(path.join(tmp.dir, 'gadgets'));
+    keys = await webexKeyServer();
+    s = await setupGadgets('sqlite', { gadgetsDir: dist, webexJwksUrl: keys.url });
+    server = await serve(s.app);
+    base = server.base;
+    browser = await launchBrowser();
+    jabber = await browser.newContext({ locale: 'en-GB', colorScheme: 'light' });
+    await jabber.addInitScript(OLD_BROWSER);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await s?.close();
+    await keys?.close();
+    tmp.remove();
+  });
+
+  const decision = async () => {
+    const res = await fetch(`${base}/curri`, { method: 'POST', headers: CUCM_HEADERS, body: curriRequest({ calling: '2001', called: '902079460123' }) });
+    return decodeCurriResponse(await res.text()).decision;
+  };
+  const errors: string[] = [];
+  const open = async (ctx: BrowserContext, url: string): Promise<Page> => {
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => errors.push(`${url}: ${e.message}`));
+    await p.goto(base + url);
+    return p;
+  };
+
+  it('Call Analytics: Jabber prefills the user name; sign-in once; the chart, the filterable call list, the reports link', async () => {
+    const p = await open(jabber, '/gadgets/calls/?user=alice');
+    assert.equal(await p.getByLabel('Username').inputValue(), 'alice');
+    assert.deepEqual(await p.evaluate(() => [typeof queueMicrotask, typeof ResizeObserver, typeof structuredClone]), ['undefined', 'undefined', 'undefined']);
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('chart-summary').getByText('Outgoing calls: 7 · £0.60').waitFor();
+    assert.equal(await p.getByRole('img', { name: 'Outgoing calls, Today: 7' }).count(), 1);
+    const rows = p.getByTestId('calls').locator('tbody tr');
+    await rows.nth(7).waitFor();
+    assert.equal(await rows.count(), 8);
+    assert.match((await rows.first().textContent()) ?? '', /02079460123.*£0\.02/);
+    await p.getByLabel('Show').selectOption('internal');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=calls] tbody tr').length === 1);
+    assert.match((await rows.first().textContent()) ?? '', /2002/);
+    await p.getByLabel('Show').selectOption('missed');
+    await p.getByText('No calls.').waitFor();
+    await p.getByRole('button', { name: 'Yesterday' }).click();
+    await p.getByTestId('chart-summary').getByText('Outgoing calls: 0', { exact: true }).waitFor();
+    assert.equal(await p.getByRole('link', { name: 'Open the reports in the portal' }).getAttribute('href'), '/#/reports');
+    const unreplaced = await open(await browser.newContext(), '/gadgets/calls/?user=${UserID}');
+    await unreplaced.getByLabel('Username').waitFor();
+    assert.equal(await unreplaced.getByLabel('Username').inputValue(), '', 'an unreplaced ${UserID} is not a user name');
+    await unreplaced.context().close();
+  });
+
+  it('Budget Control: cost so far, credit available with a progress bar, the status line, the calls with a cost', async () => {
+    const p = await open(jabber, '/gadgets/budget/'); // signed in by the previous gadget (same token)
+    const budget = p.getByTestId('budget');
+    await budget.waitFor();
+    assert.match((await budget.textContent()) ?? '', /Cost so far£0\.60Credit available£0\.00/);
+    assert.equal(await budget.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+    assert.match((await p.getByTestId('budget-status').textContent()) ?? '', /^100% of a £0\.60 budget a month: your phone (will be|is) locked$/);
+    const rows = p.getByTestId('cost-calls').locator('tr');
+    await rows.nth(5).waitFor();
+    assert.equal(await rows.count(), 6);
+  });
+
+  it('Phone Lock: the state with its icon and one button; CURRI follows; the history says gadget', async () => {
+    const p = await open(jabber, '/gadgets/lock/');
+    await p.getByText('Line 2001 is unlocked').waitFor();
+    assert.equal(await decision(), 'Permit');
+    await p.getByRole('button', { name: 'Lock my line' }).click();
+    await p.getByText('Line 2001 is locked').waitFor();
+    assert.ok(await p.getByText('Locked by you').isVisible());
+    assert.equal(await p.locator('svg.locked').count(), 1);
+    assert.equal(await decision(), 'Deny');
+    await p.getByRole('button', { name: 'Unlock my line' }).click();
+    await p.getByText('Line 2001 is unlocked').waitFor();
+    assert.equal(await decision(), 'Permit');
+    const events = await s.db('lock_events').where({ extension: '2001' }).orderBy('id').select('locked', 'channel', 'who');
+    assert.deepEqual(events.map((e) => [Boolean(e.locked), e.channel, e.who]), [[true, 'gadget', 'alice'], [false, 'gadget', 'alice']]);
+  });
+
+  it('an expired and then a revoked token bring back the sign-in screen with the reason and no data', async () => {
+    s.clock.t += 91 * 86400;
+    const p = await open(jabber, '/gadgets/lock/');
+    await p.getByRole('alert').getByText(/gadget sign-in has expired: sign in again/).waitFor();
+    assert.equal(await p.getByTestId('line-state').count(), 0);
+    s.clock.t -= 91 * 86400;
+    await p.getByLabel('Username').fill('alice');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByText('Line 2001 is unlocked').waitFor();
+    const admin = await apiToken(s.app, 'root');
+    await request(s.app.callback()).post('/api/admin/gadgets/revoke').set('authorization', `Bearer ${admin}`).send({ username: 'alice' }).expect(200);
+    await p.getByRole('button', { name: 'Lock my line' }).click();
+    await p.getByRole('alert').getByText(/revoked or your access removed/).waitFor();
+    assert.equal(await p.getByTestId('line-state').count(), 0);
+    assert.equal(await decision(), 'Permit', 'the revoked token locked nothing');
+    await p.getByLabel('Password').fill('wrong password');
+    await p.getByLabel('Username').fill('alice');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('alert').getByText('Sign-in failed: wrong username or password').waitFor();
+  });
+
+  it('Webex: signs in with the SDK user token, speaks its language and follows its theme; a token for another app is refused', async () => {
+    const ctx = await browser.newContext({ locale: 'en-GB', colorScheme: 'light' });
+    await ctx.addInitScript(OLD_BROWSER);
+    await ctx.addInitScript(fakeWebex(await keys.sign({ iat: s.clock.t - 60 })));
+    const p = await open(ctx, '/gadgets/lock/?host=webex');
+    await p.getByText('La linea 2001 è sbloccata').waitFor();
+    assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    const dark = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await p.evaluate(() => (window as unknown as { __webexTheme(t: string): void }).__webexTheme('LIGHT'));
+    assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'light');
+    assert.notEqual(await p.evaluate(() => getComputedStyle(document.body).backgroundColor), dark);
+    await ctx.close();
+
+    const other = await browser.newContext({ locale: 'en-GB' });
+    await other.addInitScript(fakeWebex(await keys.sign({ iat: s.clock.t - 60, aud: 'not-' + WEBEX_APP })));
+    const q = await open(other, '/gadgets/budget/?host=webex');
+    await q.getByRole('alert').getByText(/token is for another embedded app/).waitFor();
+    assert.equal(await q.getByTestId('budget').count(), 0);
+    await other.close();
+  });
+
+  it('outside Webex the theme follows the system setting (dark)', async () => {
+    const ctx = await browser.newContext({ locale: 'en-GB', colorScheme: 'dark' });
+    const p = await open(ctx, '/gadgets/calls/');
+    await p.getByLabel('Username').waitFor();
+    assert.equal(await p.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 23, 27)');
+    await ctx.close();
+    assert.deepEqual(errors, [], 'no script error in any gadget');
+  });
+});

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { decodeCurriResponse } from '../../curri/index.js';
-import { BROWSER_SKIP, buildGadgets, launchBrowser, serve } from '../support/browser.js';
+import { BROWSER_SKIP, buildGadgets, buildWeb, launchBrowser, serve } from '../support/browser.js';
 import { CUCM_HEADERS, curriRequest } from '../support/curri.js';
 import { setupGadgets, WEBEX_APP, webexKeyServer } from '../support/gadgets.js';
 import { apiToken, PASSWORD } from '../support/portal.js';
@@ -45,8 +45,9 @@ describe('gadgets in a browser', { skip: BROWSER_SKIP, timeout: 240_000 }, () =>
 
   before(async () => {
     const dist = buildGadgets(path.join(tmp.dir, 'gadgets'));
+    const web = buildWeb(path.join(tmp.dir, 'web'));
     keys = await webexKeyServer();
-    s = await setupGadgets('sqlite', { gadgetsDir: dist, webexJwksUrl: keys.url });
+    s = await setupGadgets('sqlite', { gadgetsDir: dist, webDir: web, webexJwksUrl: keys.url });
     server = await serve(s.app);
     base = server.base;
     browser = await launchBrowser();
@@ -168,6 +169,32 @@ describe('gadgets in a browser', { skip: BROWSER_SKIP, timeout: 240_000 }, () =>
     await q.getByRole('alert').getByText(/token is for another embedded app/).waitFor();
     assert.equal(await q.getByTestId('budget').count(), 0);
     await other.close();
+  });
+
+  it('the administrator\'s page (from Administration): lifetime, revocation, the Jabber snippet and the Webex values', async () => {
+    const ctx = await browser.newContext({ locale: 'en-US' });
+    const p = await open(ctx, '/');
+    await p.getByLabel('Username').fill('root');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('link', { name: 'Administration' }).click();
+    await p.getByRole('link', { name: 'Jabber and Webex gadgets' }).click();
+    await p.getByTestId('jabber-config').waitFor();
+    assert.match((await p.getByTestId('jabber-config').textContent()) ?? '', new RegExp(`<url>${base.replace(/[.]/g, '\\.')}/gadgets/lock/\\?user=\\$\\{UserID\\}</url>`));
+    await p.getByLabel('Address the clients reach').fill('https://tollgate.example.com:8443');
+    await p.getByRole('button', { name: 'Show' }).click();
+    await p.getByTestId('jabber-config').getByText(/https:\/\/tollgate\.example\.com:8443\/gadgets\/budget\/\?user=\$\{UserID\}/).waitFor();
+    assert.match((await p.getByTestId('webex-values').textContent()) ?? '', /Valid domainstollgate\.example\.com.*Phone Lock: Start Page URL and Sidebar start page URLhttps:\/\/tollgate\.example\.com:8443\/gadgets\/lock\/\?host=webex/);
+    await p.getByLabel(/Days a gadget sign-in lasts/).fill('400');
+    assert.equal(await p.getByLabel(/Days a gadget sign-in lasts/).evaluate((el) => (el as HTMLInputElement).validity.rangeOverflow), true, 'the form refuses 400 days (the API too: 400 naming body.tokenDays)');
+    await p.getByLabel(/Days a gadget sign-in lasts/).fill('30');
+    await p.getByRole('button', { name: 'Save' }).click();
+    await p.getByText('Saved: new gadget sign-ins last this long.').waitFor();
+    assert.equal((await s.db('gadget_settings').where({ name: 'token_days' }).first()).value, '30');
+    await p.getByLabel('Username').fill('alice');
+    await p.getByRole('button', { name: 'Revoke' }).click();
+    await p.getByText(/gadget sign-in\(s\) of alice revoked\./).waitFor();
+    await ctx.close();
   });
 
   it('outside Webex the theme follows the system setting (dark)', async () => {

@@ -54,7 +54,7 @@ export async function webexKeyServer() {
   };
 }
 
-export async function setupGadgets(kind: 'sqlite' | 'postgres', options: { gadgetsDir?: string; webexJwksUrl?: string } = {}) {
+export async function setupGadgets(kind: 'sqlite' | 'postgres', options: { gadgetsDir?: string; webDir?: string; webexJwksUrl?: string } = {}) {
   const p = await setupGolden(kind);
   const clock = { t: at(22) };
   const now = () => clock.t;
@@ -78,7 +78,7 @@ export async function setupGadgets(kind: 'sqlite' | 'postgres', options: { gadge
   const webex = options.webexJwksUrl ? createWebexVerifier({ appIds: [WEBEX_APP], jwksUrl: options.webexJwksUrl, issuers: [WEBEX_ISSUER] }, { now }) : undefined;
   const app = createApp({
     db: p.db, log: testLog, lock: { ...lock, settings: config }, budgets,
-    portal: portalDeps({ now, webex, ...(options.gadgetsDir ? { gadgetsDir: options.gadgetsDir } : {}) }),
+    portal: portalDeps({ now, webex, gadgetsDir: options.gadgetsDir, webDir: options.webDir }),
   });
   return {
     ...p, app, clock, ids, lock, budgets,

@@ -24,7 +24,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     after(async () => s?.close());
 
     const signIn = async (username: string, password = PASSWORD) => request(s.app.callback()).post('/api/gadget/sessions').send({ username, password });
-    const as = (token: string, method: 'get' | 'post' | 'delete', path: string) => request(s.app.callback())[method](path).set('authorization', `Bearer ${token}`);
+    const as = (token: string, method: 'get' | 'post' | 'put' | 'delete', path: string) => request(s.app.callback())[method](path).set('authorization', `Bearer ${token}`);
     const asAdmin = (method: 'get' | 'put' | 'post', path: string) => request(s.app.callback())[method](path).set('authorization', `Bearer ${admin}`);
 
     it('signs in with portal credentials and answers with a token of the configured lifetime (default 90 days)', async () => {
@@ -59,7 +59,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('a level-2 user sees only the own calls through the gadget, even asking for another kind or period', async () => {
       const alice = (await signIn('alice')).body.token as string;
-      const all = (await as(alice, 'get', '/api/gadget/calls?limit=200').expect(200)).body.calls as Array<{ user: string; extension: string; kind: string; cost: number }>;
+      const all = (await as(alice, 'get', '/api/gadget/calls?limit=200').expect(200)).body.calls as Array<{ id: number; user: string; extension: string; kind: string; cost: number }>;
       assert.ok(all.length >= 7);
       assert.deepEqual([...new Set(all.map((c) => c.user))], ['alice']);
       const bob = (await signIn('bob')).body.token as string;

@@ -4,8 +4,12 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'acorn';
+import request from 'supertest';
+import { createApp } from '../../src/app.js';
 import { buildGadgets } from '../support/browser.js';
-import { tempDir } from '../support/test-db.js';
+import { testLog } from '../support/logger.js';
+import { portalDeps } from '../support/portal.js';
+import { createTestDb, tempDir } from '../support/test-db.js';
 
 /**
  * The built gadgets: each one's JavaScript (its entry and every chunk its page preloads) is at
@@ -60,6 +64,29 @@ describe('gadget bundles', { timeout: 120_000 }, () => {
     assert.match(sdk, /webexAppExtensions/);
     for (const name of ['calls', 'budget', 'lock']) {
       for (const f of scriptsOf(name)) assert.ok(!readFileSync(f, 'utf8').includes('webexAppExtensions'), `the SDK is not in ${path.basename(f)}`);
+    }
+  });
+
+  it('serves each gadget under /gadgets/<name>/, frameable by Webex, and nothing else there', async () => {
+    const t = await createTestDb('sqlite');
+    try {
+      const web = path.join(tmp.dir, 'web');
+      const { mkdirSync, writeFileSync } = await import('node:fs');
+      mkdirSync(web);
+      writeFileSync(path.join(web, 'index.html'), '<p>portal</p>');
+      const app = createApp({ db: t.db, log: testLog, portal: portalDeps({ gadgetsDir: dist, webDir: web }) }).callback();
+      const page = await request(app).get('/gadgets/lock/?user=alice').expect(200);
+      assert.match(page.text, /<div id="app"><\/div>/);
+      assert.match(page.headers['content-security-policy']!, /frame-ancestors 'self' https:\/\/\*\.webex\.com/);
+      assert.equal((await request(app).get('/gadgets/calls?user=alice').expect(302)).headers.location, '/gadgets/calls/?user=alice');
+      await request(app).get('/gadgets/icon.png').expect(404);
+      await request(app).get('/gadgets/nothing/').expect(404);
+      assert.equal((await request(app).get('/gadgets/budget/icon.png').expect(200)).headers['content-type'], 'image/png');
+      await request(app).get('/gadgets/webex-sdk.js').expect(200);
+      assert.doesNotMatch((await request(app).get('/gadgets/%2e%2e/%2e%2e/package.json')).text, /"name"/, 'no path out of the folder');
+      assert.match((await request(app).get('/calls').expect(200)).text, /portal/, 'the portal keeps its own pages');
+    } finally {
+      await t.close();
     }
   });
 });

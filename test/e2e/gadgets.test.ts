@@ -104,12 +104,29 @@ describe('gadgets in a browser', { skip: BROWSER_SKIP, timeout: 240_000 }, () =>
     const p = await open(jabber, '/gadgets/budget/'); // signed in by the previous gadget (same token)
     const budget = p.getByTestId('budget');
     await budget.waitFor();
-    assert.match((await budget.textContent()) ?? '', /Cost so far£0\.60Credit available£0\.00/);
-    assert.equal(await budget.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
-    assert.match((await p.getByTestId('budget-status').textContent()) ?? '', /^100% of a £0\.60 budget a month: your phone (will be|is) locked$/);
+    assert.match((await budget.textContent()) ?? '', /Cost so far£0\.60Credit available£0\.60/);
+    assert.equal(await budget.getByRole('progressbar').getAttribute('aria-valuenow'), '50');
+    assert.equal(await p.getByTestId('budget-status').textContent(), '50% of a £1.20 budget a month (your phone is locked at 100%)');
     const rows = p.getByTestId('cost-calls').locator('tr');
     await rows.nth(5).waitFor();
     assert.equal(await rows.count(), 6);
+    assert.match((await rows.first().textContent()) ?? '', /02079460123£0\.02$/);
+  });
+
+  it('Budget Control and Phone Lock of a user over budget: the line is locked by the budget and the gadget says so', async () => {
+    const ctx = await browser.newContext({ locale: 'en-GB' });
+    await ctx.addInitScript(OLD_BROWSER);
+    const p = await open(ctx, '/gadgets/budget/?user=bob');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByTestId('budget-status').getByText('102% of a £0.40 budget a month: your phone is locked').waitFor();
+    assert.equal(await p.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+    const lock = await open(ctx, '/gadgets/lock/');
+    await lock.getByText('Line 2002 is locked').waitFor();
+    assert.ok(await lock.getByText('Locked because the budget is spent').isVisible());
+    assert.equal(await lock.getByRole('button', { name: /my line/ }).count(), 0, 'no button that could not work');
+    assert.ok(await lock.getByText('Only an administrator or a new budget period can unlock it.').isVisible());
+    await ctx.close();
   });
 
   it('Phone Lock: the state with its icon and one button; CURRI follows; the history says gadget', async () => {

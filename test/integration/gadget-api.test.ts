@@ -94,10 +94,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     it('shows the budget and locks and unlocks the own line with the gadget channel; CURRI follows', async () => {
       const alice = (await signIn('alice')).body.token as string;
       const budgets = (await as(alice, 'get', '/api/gadget/budgets').expect(200)).body;
-      assert.deepEqual(budgets.map((b: Record<string, unknown>) => [b.assignedMinor, b.spendMinor, b.percent, b.lockAtPercent, b.currency]), [[60, 60, 100, 100, 'GBP']]);
-      const decision = async () => decodeCurriResponse((await request(s.app.callback()).post('/curri').set(CUCM_HEADERS).send(curriRequest({ calling: '2001', called: '902079460123' }))).text).decision;
-      await s.lock.phoneLock.setLock({ line: { partition: '', extension: '2001' }, reason: 'budget', locked: false, who: 'test', channel: 'cli' });
+      assert.deepEqual(budgets.map((b: Record<string, unknown>) => [b.assignedMinor, b.spendMinor, b.percent, b.locked, b.lockAtPercent, b.currency]), [[120, 60, 50, false, 100, 'GBP']]);
+      const decision = async (calling = '2001') => decodeCurriResponse((await request(s.app.callback()).post('/curri').set(CUCM_HEADERS).send(curriRequest({ calling, called: '902079460123' }))).text).decision;
       assert.equal(await decision(), 'Permit');
+      // bob spent his budget: Budget Control locked his line, and his gadget cannot unlock it.
+      const bob = (await signIn('bob')).body.token as string;
+      assert.deepEqual((await as(bob, 'get', '/api/gadget/budgets').expect(200)).body.map((b: Record<string, unknown>) => [b.spendMinor, b.percent, b.locked]), [[41, 102, true]]);
+      const still = (await as(bob, 'post', '/api/gadget/phone/unlock').expect(200)).body;
+      assert.deepEqual([still.locked, still.reasons.map((r: { reason: string }) => r.reason)], [true, ['budget']]);
+      assert.equal(await decision('2002'), 'Deny');
       const locked = (await as(alice, 'post', '/api/gadget/phone/lock').expect(200)).body;
       assert.deepEqual([locked.locked, locked.reasons.map((r: { reason: string; channel: string }) => `${r.reason}/${r.channel}`)], [true, ['user/gadget']]);
       assert.equal(await decision(), 'Deny');

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { updateAccount, type AccountPatch } from '../../src/db/queries/portal-users.js';
 import { createWebexVerifier } from '../../src/gadgets/webex.js';
 import { createPhoneLockServices } from '../../src/phone-lock/create.js';
+import { budgetLockerOf } from '../../src/server.js';
 import { at, setupGolden } from './golden.js';
 import { testLog } from './logger.js';
 import { user } from './pipeline.js';
@@ -72,8 +73,11 @@ export async function setupGadgets(kind: 'sqlite' | 'postgres', options: { gadge
   const config = loadConfig({ TOLLGATE_DB: p.url });
   const lock = createPhoneLockServices(config, p.db, testLog, { push: false });
   await lock.phoneLock.start();
-  const budgets = createBudgetEngine({ db: p.db, log: testLog, adminEmails: [], now });
-  await setBudget({ db: p.db, input: { scope: 'user', target: 'alice', period: 'monthly', amount: '0.60', currency: 'GBP' }, defaultTimezone: 'UTC', now: now() });
+  const budgets = createBudgetEngine({ db: p.db, log: testLog, adminEmails: [], now, locker: budgetLockerOf(lock) });
+  // alice spent £0.60 of £1.20; bob £0.41 of £0.40: his line is locked by Budget Control.
+  for (const [target, amount] of [['alice', '1.20'], ['bob', '0.40']] as const) {
+    await setBudget({ db: p.db, input: { scope: 'user', target, period: 'monthly', amount, currency: 'GBP' }, defaultTimezone: 'UTC', now: now() });
+  }
   await budgets.reconcile();
   const webex = options.webexJwksUrl ? createWebexVerifier({ appIds: [WEBEX_APP], jwksUrl: options.webexJwksUrl, issuers: [WEBEX_ISSUER] }, { now }) : undefined;
   const app = createApp({

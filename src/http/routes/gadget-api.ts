@@ -75,23 +75,23 @@ export function gadgetApiRoutes(router: Router, api: ApiRegistry, deps: {
       }
     });
 
-  api.add(router, { method: 'delete', path: '/api/gadget/sessions', tag: 'gadget', summary: 'Sign the gadget out: revokes its token', level: 2 },
+  api.add(router, { method: 'delete', path: '/api/gadget/sessions', tag: 'gadget', summary: 'Sign the gadget out: revokes its token', level: 2, token: 'gadget' },
     async ({ auth }) => {
       await revokeGadgetToken({ db, tokenId: auth.tokenId ?? '', now: now() });
       return undefined;
     });
 
-  api.add(router, { method: 'get', path: '/api/gadget/me', tag: 'gadget', summary: 'The signed-in user of a gadget', level: 2, response: gadgetSession.shape.user },
+  api.add(router, { method: 'get', path: '/api/gadget/me', tag: 'gadget', summary: 'The signed-in user of a gadget', level: 2, token: 'gadget', response: gadgetSession.shape.user },
     async ({ auth }) => presentGadgetUser(auth.user));
 
-  api.add(router, { method: 'get', path: '/api/gadget/calls', tag: 'gadget', summary: 'The own calls, newest first (incoming, outgoing, missed, internal; or only those with a cost)', level: 2,
+  api.add(router, { method: 'get', path: '/api/gadget/calls', tag: 'gadget', summary: 'The own calls, newest first (incoming, outgoing, missed, internal; or only those with a cost)', level: 2, token: 'gadget',
     query: z.object({ kind: z.enum(['incoming', 'outgoing', 'missed', 'internal']).optional(), costOnly: z.enum(['true', 'false']).default('false'), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict(), response: S.callListOut },
     async ({ query, auth }) => {
       const calls = await listScopedCalls({ db, viewer: auth.viewer, filter: { ownOnly: true, ...(query.kind ? { kind: query.kind } : {}), costOnly: query.costOnly === 'true' }, limit: query.limit });
       return { calls, next: null };
     });
 
-  api.add(router, { method: 'get', path: '/api/gadget/chart', tag: 'gadget', summary: 'The own outgoing calls per hour (today, yesterday) or per day (last 7 days), UTC', level: 2,
+  api.add(router, { method: 'get', path: '/api/gadget/chart', tag: 'gadget', summary: 'The own outgoing calls per hour (today, yesterday) or per day (last 7 days), UTC', level: 2, token: 'gadget',
     query: z.object({ period: z.enum(CHART_PERIODS).default('today') }).strict() },
     async ({ query, auth }) => ownOutgoingChart({ db, viewer: auth.viewer, period: query.period, now: now() }));
 

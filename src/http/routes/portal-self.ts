@@ -15,7 +15,8 @@ export function portalSelfRoutes(router: Router, api: ApiRegistry, deps: { budge
   mount: { prefix: '/api/me' | '/api/gadget'; channel: LockChannel } = { prefix: '/api/me', channel: 'web' }): void {
   const { prefix, channel } = mount;
   const tag = prefix === '/api/me' ? 'me' : 'gadget';
-  api.add(router, { method: 'get', path: `${prefix}/budgets`, tag, summary: 'The budgets covering the caller: amount, spend, remaining, period, line state', level: 2 },
+  const token = prefix === '/api/gadget' ? { token: 'gadget' as const } : {};
+  api.add(router, { method: 'get', path: `${prefix}/budgets`, tag, summary: 'The budgets covering the caller: amount, spend, remaining, period, line state', level: 2, ...token },
     async ({ auth }) => {
       if (!deps.budgets) throw new AppError('Budget Control is not running', 503, 'unavailable');
       return deps.budgets.statusOf(auth.user.username);
@@ -25,13 +26,13 @@ export function portalSelfRoutes(router: Router, api: ApiRegistry, deps: { budge
     if (!auth.user.extension) throw new AppError('you have no phone line (no extension in your profile)', 404, 'not_found');
     return { extension: auth.user.extension, partition: auth.user.partition ?? '' };
   };
-  api.add(router, { method: 'get', path: `${prefix}/phone`, tag, summary: 'The lock state of the caller\'s line, with its reasons', level: 2 },
+  api.add(router, { method: 'get', path: `${prefix}/phone`, tag, summary: 'The lock state of the caller\'s line, with its reasons', level: 2, ...token },
     async ({ auth }) => {
       if (!deps.phoneLock) throw new AppError('Phone Lock is not running', 503, 'unavailable');
       return deps.phoneLock.status(line(auth));
     });
   for (const action of ['lock', 'unlock'] as const) {
-    api.add(router, { method: 'post', path: `${prefix}/phone/${action}`, tag, summary: `${action === 'lock' ? 'Lock' : 'Unlock'} the caller's own line (the user reason only)`, level: 2 },
+    api.add(router, { method: 'post', path: `${prefix}/phone/${action}`, tag, summary: `${action === 'lock' ? 'Lock' : 'Unlock'} the caller's own line (the user reason only)`, level: 2, ...token },
       async ({ auth }) => {
         if (!deps.phoneLock) throw new AppError('Phone Lock is not running', 503, 'unavailable');
         const l = line(auth);

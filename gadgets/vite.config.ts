@@ -12,6 +12,17 @@ export const GADGET_NAMES = ['calls', 'budget', 'lock'] as const;
  * Cisco's Webex Embedded App SDK (its IIFE build) as /gadgets/webex-sdk.js, loaded by a gadget only
  * when it runs inside Webex (`?host=webex`): outside Webex no byte of it is fetched.
  */
+/** One page for the three gadgets: `<name>/index.html` is gadgets/page.html, whose script is `./main.tsx` of that folder. */
+function gadgetPages() {
+  const page = path.join(root, 'page.html');
+  const ids = new Set(GADGET_NAMES.map((n) => path.join(root, n, 'index.html')));
+  return {
+    name: 'tollgate-gadget-pages',
+    resolveId: (id: string) => (ids.has(id) ? id : null),
+    load: (id: string) => (ids.has(id) ? readFileSync(page, 'utf8') : null),
+  };
+}
+
 function webexSdk() {
   const file = createRequire(import.meta.url).resolve('@webex/embedded-app-sdk/dist/iife/bundle.min.js');
   return {
@@ -30,7 +41,7 @@ function webexSdk() {
 export default defineConfig({
   root,
   base: '/gadgets/',
-  plugins: [preact(), webexSdk()],
+  plugins: [gadgetPages(), preact(), webexSdk()],
   // Named imports of the portal's locale files keep only their `gadget` section in the bundle.
   json: { stringify: false },
   build: {

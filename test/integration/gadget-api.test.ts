@@ -152,6 +152,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal((await as(fresh, 'get', '/api/gadget/me').expect(401)).body.error.code, 'token_revoked');
     });
 
+    it('a password change (own or reset by an administrator) ends the gadget sign-ins; a portal logout does not', async () => {
+      const gadget = (await signIn('alice')).body.token as string;
+      const portal = await apiToken(s.app, 'alice');
+      await request(s.app.callback()).delete('/api/sessions').set('authorization', `Bearer ${portal}`).expect(204);
+      await as(gadget, 'get', '/api/gadget/me').expect(200);
+      const again = await apiToken(s.app, 'alice');
+      const changed = await request(s.app.callback()).post('/api/me/password').set('authorization', `Bearer ${again}`).send({ currentPassword: PASSWORD, newPassword: 'another horse battery' });
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      assert.equal((await as(gadget, 'get', '/api/gadget/me').expect(401)).body.error.code, 'token_revoked');
+      const next = (await signIn('alice', 'another horse battery')).body.token as string;
+      await asAdmin('post', `/api/users/${s.ids.alice}/password`).send({ password: PASSWORD }).expect(200);
+      assert.equal((await as(next, 'get', '/api/gadget/me').expect(401)).body.error.code, 'token_revoked');
+      await updateAccount({ db: s.db, id: s.ids.alice, patch: { must_change_password: false }, now: 0 });
+    });
+
     it('a disabled user or one who must change the password gets no gadget data', async () => {
       const token = (await signIn('bob')).body.token as string;
       await updateAccount({ db: s.db, id: s.ids.bob, patch: { disabled: true }, now: 0 });

@@ -20,6 +20,7 @@ import { portalReportRoutes } from './portal-reports.js';
 import { portalSelfRoutes } from './portal-self.js';
 import { portalManageRoutes } from './portal-manage.js';
 import { gadgetApiRoutes } from './gadget-api.js';
+import { revokeGadgetTokensOfUser } from '../../db/queries/gadget-tokens.js';
 import type { GadgetSigner } from '../../gadgets/gadget-tokens.js';
 import type { PinService } from '../../phone-lock/pin-service.js';
 import type { BudgetEngine } from '../../budget/engine.js';
@@ -93,7 +94,11 @@ export function portalApi(deps: {
       const problem = passwordProblem(body.newPassword, user.username);
       if (problem) throw new AppError(`body.newPassword: ${problem}`, 400, 'validation_error');
       if (body.newPassword === body.currentPassword) throw new AppError('body.newPassword: must differ from the current password', 400, 'validation_error');
-      await setPassword({ db, id: user.id, hash: await hashPassword(body.newPassword), mustChange: false, now: now() });
+      await db.transaction(async (tx) => {
+        await setPassword({ db: tx, id: user.id, hash: await hashPassword(body.newPassword), mustChange: false, now: now() });
+        // A new password also ends the gadgets' sign-ins (a portal logout does not).
+        await revokeGadgetTokensOfUser({ db: tx, userId: user.id, now: now() });
+      });
       const fresh = (await findUserById({ db, id: user.id }))!;
       ctx.state.log?.info({ userId: user.id }, 'password changed');
       const issued = issueSession(ctx, fresh, auth.via === 'cookie' ? 'portal' : 'api');
@@ -204,6 +209,7 @@ export function portalApi(deps: {
       await db.transaction(async (tx) => {
         await updateAccount({ db: tx, id: user.id, patch: { auth_source: 'local' }, now: now() });
         await setPassword({ db: tx, id: user.id, hash: await hashPassword(password), mustChange: true, now: now() });
+        await revokeGadgetTokensOfUser({ db: tx, userId: user.id, now: now() });
       });
       ctx.state.log?.info({ by: auth.user.id, userId: user.id }, 'password reset');
       return body.password ? {} : { password };

@@ -18,7 +18,10 @@ import { createMetrics, metricsRoutes, type Metrics } from './http/metrics.js';
 import { phoneService } from './http/phone-service.js';
 import type { PhoneLockServices } from './phone-lock/create.js';
 import { NotFoundError } from './errors.js';
+import { randomBytes } from 'node:crypto';
 import { authenticate } from './http/auth.js';
+import { gadgetAuthenticate } from './http/gadget-auth.js';
+import { createGadgetSigner } from './gadgets/gadget-tokens.js';
 import { portalApi } from './http/routes/portal-api.js';
 import { staticWeb } from './http/static-web.js';
 import { defaultPortalDeps, type PortalDeps } from './portal/portal-deps.js';
@@ -112,14 +115,23 @@ export function createApp(deps: AppDeps): Koa {
   // The portal: its JSON API under /api/ (callers found by `authenticate`) and the built front end.
   // Phone Lock (/api/v1/lines…, /phone/) and Budget Control mount their own routers here.
   const portal = deps.portal ?? defaultPortalDeps();
-  const api = portalApi({ db: deps.db, log: deps.log, portal, ...(deps.readiness ? { readiness: deps.readiness } : {}), budgets: deps.budgets, phoneLock: lock?.phoneLock, pins: lock?.pins, defaultTimezone: deps.defaultTimezone });
+  const gadgetSigner = portal.gadgetSigner ?? createGadgetSigner(randomBytes(32).toString('hex'));
+  const now = portal.now ?? (() => Math.floor(Date.now() / 1000));
+  const api = portalApi({
+    db: deps.db, log: deps.log, portal, ...(deps.readiness ? { readiness: deps.readiness } : {}), budgets: deps.budgets, phoneLock: lock?.phoneLock, pins: lock?.pins,
+    defaultTimezone: deps.defaultTimezone, gadgetSigner, now,
+  });
   const auth = authenticate({ db: deps.db, tokens: portal.tokens });
+  // The gadgets (Jabber tabs, Webex embedded apps) use their own bearer tokens under /api/gadget/.
+  const gadgetAuth = gadgetAuthenticate({ db: deps.db, signer: gadgetSigner, now });
   app.use(async function portalAuth(ctx, next) {
+    if (ctx.path.startsWith('/api/gadget/')) return gadgetAuth(ctx, next);
     if (ctx.path.startsWith('/api/') && !ctx.path.startsWith('/api/v1/')) return auth(ctx, next);
     return next();
   });
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
+  if (portal.gadgetsDir) app.use(staticWeb(portal.gadgetsDir, { prefix: '/gadgets/' }));
   if (portal.webDir) app.use(staticWeb(portal.webDir));
   // Keep last: an /api/ path nothing answered is a JSON 404, not Koa's text one.
   app.use(async function apiNotFound(ctx, next) {

@@ -231,6 +231,12 @@ const schema = z
     ldapSyncFilter: z.string().default('(|(objectClass=inetOrgPerson)(objectClass=user))'),
     /** The login-name attribute read by AD sync. */
     ldapUsernameAttribute: z.string().default('uid'),
+    /** Webex embedded app ids (the `aud` of their user tokens), comma separated; none: no Webex sign-in for the gadgets. */
+    webexAppIds: z.preprocess(list, z.array(z.string().min(1))).default([]),
+    /** JWKS of the Webex identity broker that signs embedded-app user tokens. */
+    webexJwksUrl: z.string().url('must be an https:// URL').default('https://idbroker.webex.com/idb/oauth2/v2/keys/verificationjwk'),
+    /** Accepted `iss` values of Webex user tokens, comma separated. */
+    webexIssuers: z.preprocess(list, z.array(z.string().url('must be a URL')).min(1)).default(['https://idbroker.webex.com/idb', 'https://idbroker-b-us.webex.com/idb', 'https://idbroker-eu.webex.com/idb']),
     ldapAttributes: z.preprocess(parseAttributeMap, z.partialRecord(z.enum(LDAP_SYNC_FIELDS), z.string())).default({}),
   })
   .strict()

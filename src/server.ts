@@ -45,6 +45,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The built front end (`npm run build:web`). */
 const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
+/** The built gadgets (`npm run build:gadgets`). */
+const GADGETS_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'gadgets', 'dist');
 
 export interface RunningServer {
   runtime: Runtime;
@@ -141,8 +143,12 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     log.warn({ username: admin.username }, 'administrator created with TOLLGATE_ADMIN_PASSWORD; it must be changed at first login');
   }
   const secret = await loadJwtSecret({ configured: config.jwtSecret, dataDir: config.dataDir });
-  let portal = createPortalDeps({ config, secret, ...(existsSync(path.join(WEB_DIST, 'index.html')) ? { webDir: WEB_DIST } : {}) });
+  let portal = createPortalDeps({
+    config, secret, ...(existsSync(path.join(WEB_DIST, 'index.html')) ? { webDir: WEB_DIST } : {}),
+    ...(existsSync(path.join(GADGETS_DIST, 'calls', 'index.html')) ? { gadgetsDir: GADGETS_DIST } : {}),
+  });
   if (!portal.webDir) log.warn('portal front end not built (npm run build:web): only the API is served');
+  if (!portal.gadgetsDir) log.warn('gadgets not built (npm run build:gadgets): /gadgets/ is not served');
   let adSync: { stop(): void } | undefined;
   if (portal.ldap) {
     const ldap = portal.ldap;

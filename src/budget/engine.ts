@@ -58,6 +58,8 @@ export interface BudgetStatus {
   from: number;
   until: number;
   locked: boolean;
+  /** The lowest threshold that locks the line, in percent (null: this budget never locks). */
+  lockAtPercent: number | null;
 }
 
 const lineKey = (l: Line) => `${l.partition}\u0000${l.extension}`;
@@ -307,6 +309,7 @@ export function createBudgetEngine(o: BudgetEngineOptions) {
           budgetId: b.id, scope: b.scope, target: b.target, period: b.period, currency: b.currency, assignedMinor: p.assignedMinor,
           spendMinor: p.spendMinor, remainingMinor: Math.max(0, p.assignedMinor - p.spendMinor),
           percent: p.assignedMinor > 0 ? Math.floor((p.spendMinor * 100) / p.assignedMinor) : 0, from: p.startsAt, until: p.endsAt, locked: p.locked,
+          lockAtPercent: b.thresholds.filter((x) => x.lock).reduce<number | null>((m, x) => (m === null || x.percent < m ? x.percent : m), null),
         });
       }
       return out;

@@ -14,6 +14,7 @@ import { writeCalls } from './export-calls.js';
 import { importFiles } from './import-files.js';
 import { printTable } from './print.js';
 import { registerBudgetCommands } from './budget-commands.js';
+import { registerGadgetCommands } from './gadget-commands.js';
 import { registerRatingCommands } from './rating-commands.js';
 import { registerReportCommands, registerSavedCommands, registerScheduleCommands } from './report-commands.js';
 
@@ -194,6 +195,7 @@ registerBudgetCommands(program, { withRuntime });
 registerReportCommands(program, { withRuntime });
 registerScheduleCommands(program, { withRuntime });
 registerSavedCommands(program, { withRuntime });
+registerGadgetCommands(program, { withRuntime });
 const REASONS = ['admin', 'budget', 'user'] as const;
 
 for (const action of ['lock', 'unlock'] as const) {

@@ -189,3 +189,15 @@ export interface DbUserPinRow {
 }
 
 export type PinEvent = 'set' | 'reset' | 'changed' | 'failed' | 'blocked';
+
+export type GadgetTokenVia = 'password' | 'webex';
+
+export interface DbGadgetTokenRow {
+  id: number;
+  token_id: string;
+  user_id: number;
+  via: GadgetTokenVia;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}

@@ -16,6 +16,8 @@ export interface RouteSpec<Q extends z.ZodType, B extends z.ZodType> {
   summary: string;
   tag: string;
   level?: number;
+  /** `gadget`: the caller is found by a gadget token (src/http/gadget-auth.ts), not a portal session or API token. */
+  token?: 'gadget';
   query?: Q;
   body?: B;
   /** Raw text body (CSV) instead of JSON. */
@@ -85,8 +87,9 @@ export function openApiDocument(registry: ApiRegistry, info: { version: string }
       summary: r.summary,
       tags: [r.tag],
       parameters,
-      description: r.level === undefined ? 'No login needed.' : `Needs permission level ${r.level} or more.`,
-      ...(r.level !== undefined ? { security: [{ cookie: [] }, { bearer: [] }] } : {}),
+      description: r.level === undefined ? 'No login needed.'
+        : r.token === 'gadget' ? `Needs a gadget token (POST /api/gadget/sessions or /api/gadget/webex) of permission level ${r.level} or more.` : `Needs permission level ${r.level} or more.`,
+      ...(r.level !== undefined ? { security: r.token === 'gadget' ? [{ gadget: [] }] : [{ cookie: [] }, { bearer: [] }] } : {}),
       responses: {
         [r.response || r.produces ? '200' : '204']: r.produces
           ? { description: 'OK', content: { [r.produces]: { schema: { type: 'string' } } } }
@@ -106,6 +109,7 @@ export function openApiDocument(registry: ApiRegistry, info: { version: string }
       securitySchemes: {
         cookie: { type: 'apiKey', in: 'cookie', name: 'tollgate_session' },
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        gadget: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'a gadget token, only for /api/gadget/' },
       },
       schemas: { Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } } } },
     },

@@ -14,7 +14,9 @@ export const CSRF_HEADER = 'x-csrf-token';
 export interface AuthState {
   user: DbUserRow;
   viewer: Viewer;
-  via: 'cookie' | 'bearer';
+  via: 'cookie' | 'bearer' | 'gadget';
+  /** The gadget token's id (via `gadget`). */
+  tokenId?: string;
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);

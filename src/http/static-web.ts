@@ -10,31 +10,52 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the built portal (`web/dist`) for GET requests outside /api/ and the health routes:
- * files by path (hashed assets cached for a year), any other path gets index.html (the app
- * routes in the browser). Paths that leave the directory are refused.
+ * Serves a built front end for GET requests outside /api/ and the health routes.
+ *
+ * The portal (`web/dist`, no prefix): files by path (hashed assets cached for a year), any other
+ * path gets index.html (the app routes in the browser).
+ *
+ * The gadgets (`gadgets/dist` under `prefix` `/gadgets/`): files by path, a folder gets its
+ * index.html (`/gadgets/calls` is redirected to `/gadgets/calls/`), anything else is a 404; the
+ * pages may be framed by the Webex web client (embedded apps). Paths that leave the directory are
+ * refused.
  */
-export function staticWeb(dir: string): Middleware {
+export function staticWeb(dir: string, options: { prefix?: string } = {}): Middleware {
   const root = path.resolve(dir);
+  const prefix = options.prefix;
+  const frameAncestors = prefix ? "'self' https://*.webex.com" : "'none'";
   return async function staticWeb(ctx, next) {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path.startsWith('/api/') || ctx.path === '/api' || ctx.path === '/healthz' || ctx.path === '/readyz') return next();
+    if (prefix && !(ctx.path + '/').startsWith(prefix)) return next();
     let rel: string;
     try {
-      rel = decodeURIComponent(ctx.path);
+      rel = decodeURIComponent(prefix ? ctx.path.slice(prefix.length - 1) : ctx.path);
     } catch {
       return next();
     }
     const file = path.resolve(root, '.' + rel);
     if (file !== root && !file.startsWith(root + path.sep)) return next();
-    const found = await stat(file).catch(() => undefined);
-    const target = found?.isFile() ? file : path.join(root, 'index.html');
-    const s = found?.isFile() ? found : await stat(target).catch(() => undefined);
-    if (!s?.isFile()) return next();
+    let found = await stat(file).catch(() => undefined);
+    let target = file;
+    if (prefix && found?.isDirectory()) {
+      if (!ctx.path.endsWith('/')) return ctx.redirect(ctx.path + '/' + (ctx.querystring ? `?${ctx.querystring}` : ''));
+      target = path.join(file, 'index.html');
+      found = await stat(target).catch(() => undefined);
+    } else if (!prefix && !found?.isFile()) {
+      target = path.join(root, 'index.html');
+      found = await stat(target).catch(() => undefined);
+    }
+    if (!found?.isFile()) {
+      if (!prefix) return next();
+      ctx.status = 404;
+      ctx.body = 'not found';
+      return;
+    }
     ctx.type = TYPES[path.extname(target)] ?? 'application/octet-stream';
-    ctx.length = s.size;
+    ctx.length = found.size;
     ctx.set('Cache-Control', target.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+    ctx.set('Content-Security-Policy', `default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors ${frameAncestors}`);
     ctx.body = ctx.method === 'HEAD' ? null : createReadStream(target);
   };
 }

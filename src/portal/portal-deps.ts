@@ -3,6 +3,8 @@ import { createLdapDirectory, type LdapDirectory } from '../auth/ldap.js';
 import { createLoginThrottle, type LoginThrottle } from '../auth/throttle.js';
 import { createTokenService, type TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
+import { createGadgetSigner, type GadgetSigner } from '../gadgets/gadget-tokens.js';
+import { createWebexVerifier, type WebexVerifier } from '../gadgets/webex.js';
 
 /** What the portal routes need besides the database and the logger. */
 export interface PortalDeps {
@@ -16,14 +18,22 @@ export interface PortalDeps {
   syncDirectory: (() => Promise<unknown>) | undefined;
   /** Built front end (index.html and assets); undefined: not served. */
   webDir: string | undefined;
+  /** Signs gadget tokens (default: a random key, so tokens live as long as the process). */
+  gadgetSigner?: GadgetSigner;
+  /** Webex embedded-app sign-in; undefined: not configured (no app id). */
+  webex?: WebexVerifier | undefined;
+  /** Built gadgets (`<dir>/<name>/index.html`); undefined: not served. */
+  gadgetsDir?: string | undefined;
+  /** Clock of the gadget tokens (tests), epoch seconds. */
+  now?: () => number;
 }
 
-export type PortalSettings = Pick<Config, 'sessionTtl' | 'apiTokenTtl' | 'loginMaxFailures' | 'loginLockout' | 'cookieSecure' | 'ldapAttributes'>
+export type PortalSettings = Pick<Config, 'webexAppIds' | 'webexJwksUrl' | 'webexIssuers' | 'sessionTtl' | 'apiTokenTtl' | 'loginMaxFailures' | 'loginLockout' | 'cookieSecure' | 'ldapAttributes'>
   & Partial<Pick<Config, 'ldapUrl' | 'ldapBindDn' | 'ldapBindPassword' | 'ldapBase' | 'ldapFilter' | 'ldapUserTemplate' | 'ldapStartTls' | 'ldapCaFile'
   | 'ldapTimeoutMs' | 'ldapGroupLevels' | 'ldapDefaultLevel' | 'ldapSyncFilter' | 'ldapUsernameAttribute'>>;
 
 /** Builds the portal's services from the configuration and the JWT secret. */
-export function createPortalDeps(options: { config: Config; secret: string; webDir?: string; syncDirectory?: () => Promise<unknown> }): PortalDeps {
+export function createPortalDeps(options: { config: Config; secret: string; webDir?: string; gadgetsDir?: string; syncDirectory?: () => Promise<unknown> }): PortalDeps {
   const { config, secret } = options;
   return {
     tokens: createTokenService({ secret, sessionTtl: config.sessionTtl, apiTokenTtl: config.apiTokenTtl }),
@@ -34,6 +44,9 @@ export function createPortalDeps(options: { config: Config; secret: string; webD
     cookieSecure: config.cookieSecure,
     syncDirectory: options.syncDirectory,
     webDir: options.webDir,
+    gadgetsDir: options.gadgetsDir,
+    gadgetSigner: createGadgetSigner(secret),
+    webex: config.webexAppIds.length > 0 ? createWebexVerifier({ appIds: config.webexAppIds, jwksUrl: config.webexJwksUrl, issuers: config.webexIssuers }) : undefined,
   };
 }
 

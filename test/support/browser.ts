@@ -19,6 +19,12 @@ export function buildWeb(outDir: string): string {
   return outDir;
 }
 
+/** Builds the gadgets (gadgets/vite.config.ts) into `outDir`: `<outDir>/<name>/index.html`, assets, webex-sdk.js. */
+export function buildGadgets(outDir: string): string {
+  execFileSync('npx', ['vite', 'build', '--config', 'gadgets/vite.config.ts', '--logLevel', 'error', '--outDir', outDir, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
+  return outDir;
+}
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM!,

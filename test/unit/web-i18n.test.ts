@@ -27,6 +27,15 @@ describe('portal translations', () => {
       assert.deepEqual(extra, [], 'keys that English does not have');
     });
   }
+  const GADGET_MAIN = /^gadget\.(loading|signOut|signin\.(title|username|password|submit|failed)|kind\..+|calls\.(title|period\..+|summary|list|all|reports)|budget\.(title|spent|available|willLock|isLocked)|lock\.(title|locked|unlocked|lock|unlock))$/;
+  for (const lang of ['de', 'fr', 'es', 'pl', 'ar']) {
+    it(`${lang} covers the gadgets' main strings (sign-in, titles, call kinds, budget, lock)`, () => {
+      const have = new Set(keys(load(lang)));
+      const main = en.filter((k) => GADGET_MAIN.test(k));
+      assert.ok(main.length >= 29, `${main.length} main gadget strings`);
+      assert.deepEqual(main.filter((k) => !have.has(k)), []);
+    });
+  }
   it('keeps the interpolation variables of English', () => {
     const enFlat = Object.fromEntries(keys(load('en')).map((k) => [k, k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], load('en'))]));
     for (const lang of ['it', 'de', 'fr', 'es', 'pl', 'ar']) {

@@ -9,6 +9,7 @@ import { HomePage } from './pages/home';
 import { LoginPage } from './pages/login';
 import { MePage } from './pages/me';
 import { BudgetsPage } from './pages/budgets';
+import { GadgetsPage } from './pages/gadgets';
 import { ReportsPage } from './pages/reports';
 import { SchedulesPage } from './pages/schedules';
 import { StatusPage } from './pages/status';
@@ -102,7 +103,9 @@ export function App() {
     ...(user.level >= 2 ? [{ id: 'reports', label: t('nav.reports') }, { id: 'me', label: t('nav.me') }] : []),
     ...(admin ? [{ id: 'users', label: t('nav.users') }, { id: 'budgets', label: t('nav.budgets') }, { id: 'schedules', label: t('nav.schedules') }, { id: 'admin', label: t('nav.admin') }, { id: 'status', label: t('nav.status') }] : []),
   ];
-  const page = nav.some((n) => n.id === route.page) ? route.page : 'home';
+  // Pages reached from another page rather than the menu (Administration → gadgets).
+  const subpages = admin ? ['gadgets'] : [];
+  const page = nav.some((n) => n.id === route.page) || subpages.includes(route.page) ? route.page : 'home';
   return (
     <div class="shell">
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>{t('app.skip')}</a>
@@ -127,6 +130,7 @@ export function App() {
         {page === 'schedules' && <SchedulesPage />}
         {page === 'users' && <UsersPage self={user} />}
         {page === 'admin' && <AdminPage />}
+        {page === 'gadgets' && <GadgetsPage />}
         {page === 'status' && <StatusPage />}
       </main>
     </div>

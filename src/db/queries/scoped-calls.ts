@@ -138,6 +138,8 @@ export interface CallFilter {
   kind?: CallKind;
   destinationType?: string;
   site?: string;
+  /** Only calls that cost something (Budget Control gadget). */
+  costOnly?: boolean;
 }
 
 /** Adds a filter to a `scopedCalls` query. A number filter never matches masked digits. */
@@ -150,6 +152,7 @@ export function applyCallFilter(q: Knex.QueryBuilder, db: DbOrTx, viewer: Viewer
   if (f.department) q.where('u.department', f.department);
   if (f.site) q.where('s.code', f.site);
   if (f.destinationType) q.where('c.destination_type', f.destinationType);
+  if (f.costOnly) q.where('c.cost', '>', 0);
   if (f.kind === 'internal') q.where('c.direction', 'internal');
   else if (f.kind === 'outgoing') q.whereIn('c.direction', ['outgoing', 'tandem']);
   else if (f.kind === 'incoming') q.where({ 'c.direction': 'incoming' }).where('c.answered', true);

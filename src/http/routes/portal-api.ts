@@ -20,6 +20,9 @@ import { portalReportRoutes } from './portal-reports.js';
 import { portalScheduleRoutes } from './portal-schedules.js';
 import { portalSelfRoutes } from './portal-self.js';
 import { portalManageRoutes } from './portal-manage.js';
+import { gadgetApiRoutes } from './gadget-api.js';
+import { revokeGadgetTokensOfUser } from '../../db/queries/gadget-tokens.js';
+import type { GadgetSigner } from '../../gadgets/gadget-tokens.js';
 import type { PinService } from '../../phone-lock/pin-service.js';
 import type { BudgetEngine } from '../../budget/engine.js';
 import type { PhoneLock } from '../../phone-lock/service.js';
@@ -35,7 +38,7 @@ import * as S from './portal-schemas.js';
  */
 export function portalApi(deps: {
   db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[]; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined;
-  pins?: PinService | undefined; defaultTimezone?: string | undefined;
+  pins?: PinService | undefined; defaultTimezone?: string | undefined; gadgetSigner: GadgetSigner; now: () => number;
 }): { router: Router; registry: ApiRegistry } {
   const { db, portal } = deps;
   const router = new Router({ prefix: '' });
@@ -92,7 +95,11 @@ export function portalApi(deps: {
       const problem = passwordProblem(body.newPassword, user.username);
       if (problem) throw new AppError(`body.newPassword: ${problem}`, 400, 'validation_error');
       if (body.newPassword === body.currentPassword) throw new AppError('body.newPassword: must differ from the current password', 400, 'validation_error');
-      await setPassword({ db, id: user.id, hash: await hashPassword(body.newPassword), mustChange: false, now: now() });
+      await db.transaction(async (tx) => {
+        await setPassword({ db: tx, id: user.id, hash: await hashPassword(body.newPassword), mustChange: false, now: now() });
+        // A new password also ends the gadgets' sign-ins (a portal logout does not).
+        await revokeGadgetTokensOfUser({ db: tx, userId: user.id, now: now() });
+      });
       const fresh = (await findUserById({ db, id: user.id }))!;
       ctx.state.log?.info({ userId: user.id }, 'password changed');
       const issued = issueSession(ctx, fresh, auth.via === 'cookie' ? 'portal' : 'api');
@@ -203,6 +210,7 @@ export function portalApi(deps: {
       await db.transaction(async (tx) => {
         await updateAccount({ db: tx, id: user.id, patch: { auth_source: 'local' }, now: now() });
         await setPassword({ db: tx, id: user.id, hash: await hashPassword(password), mustChange: true, now: now() });
+        await revokeGadgetTokensOfUser({ db: tx, userId: user.id, now: now() });
       });
       ctx.state.log?.info({ by: auth.user.id, userId: user.id }, 'password reset');
       return body.password ? {} : { password };
@@ -329,5 +337,6 @@ export function portalApi(deps: {
   portalScheduleRoutes(router, api, { db });
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
   portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone });
+  gadgetApiRoutes(router, api, { db, portal, signer: deps.gadgetSigner, webex: portal.webex, now: deps.now, budgets: deps.budgets, phoneLock: deps.phoneLock });
   return { router, registry: api };
 }

@@ -44,6 +44,7 @@ export function AdminPage() {
   return (
     <section aria-labelledby="admin-title">
       <h1 id="admin-title">{t('admin.title')}</h1>
+      <p><a href="#/gadgets">{t('gadgetAdmin.link')}</a></p>
       <div role="tablist" class="tabs" aria-label={t('admin.title')}>
         {KINDS.map((k) => (
           <button type="button" role="tab" aria-selected={k === kind} onClick={() => setKind(k)}>{t(`admin.${k}`)}</button>

@@ -72,6 +72,12 @@ export async function findSiteByCode(options: { db: DbOrTx; code: string }): Pro
   return (await listSites(options)).find((s) => s.code === options.code);
 }
 
+/** The time zone of a user's site, or undefined when the user has no site. */
+export async function userSiteTimezone(options: { db: DbOrTx; userId: number }): Promise<string | undefined> {
+  const row = await options.db('users as u').join('sites as s', 's.id', 'u.site_id').where('u.id', options.userId).first('s.timezone');
+  return row ? String(row.timezone) : undefined;
+}
+
 /** The site a CUCM cluster id belongs to. */
 export async function findSiteIdByCluster(options: { db: DbOrTx; clusterId: string }): Promise<number | undefined> {
   const row = await options.db('site_clusters').where({ cluster_id: options.clusterId }).first('site_id');

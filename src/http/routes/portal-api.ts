@@ -2,11 +2,13 @@ import Router from '@koa/router';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { authenticateUser } from '../../auth/login.js';
+import { createLoginThrottle } from '../../auth/throttle.js';
 import { reprocessDiscarded, REPROCESSABLE } from '../../billing/reprocess.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Db } from '../../db/knex.js';
 import { bumpTokenVersion, deleteUser, devicesOfUsers, findUserById, findUserByUsername, searchUsers, setPassword, updateAccount } from '../../db/queries/portal-users.js';
-import { countScopedCalls, findScopedCall, listScopedCalls, summarizeScopedCalls } from '../../db/queries/scoped-calls.js';
+import { findScopedCall, listScopedCalls } from '../../db/queries/scoped-calls.js';
+import { homeData, viewerTimeZone } from '../../portal/home.js';
 import { siteStatus } from '../../db/queries/site-status.js';
 import type { DbUserRow } from '../../db/tables.js';
 import { AppError, NotFoundError } from '../../errors.js';
@@ -40,6 +42,7 @@ export function portalApi(deps: {
   const router = new Router({ prefix: '' });
   const api = createApiRegistry();
   const now = () => Math.floor(Date.now() / 1000);
+  const throttle = createLoginThrottle({ db, ...portal.throttle });
 
   function issueSession(ctx: Parameters<Parameters<ApiRegistry['add']>[2]>[0]['ctx'], user: DbUserRow, kind: 'portal' | 'api') {
     const issued = portal.tokens.issue({ userId: user.id, version: Number(user.token_version), kind });
@@ -52,7 +55,7 @@ export function portalApi(deps: {
     async ({ ctx, body }) => {
       let user: DbUserRow;
       try {
-        user = await authenticateUser({ db, ldap: portal.ldap, throttle: portal.throttle, attributes: portal.ldapAttributes, username: body.username, password: body.password, address: ctx.ip, now: now() });
+        user = await authenticateUser({ db, ldap: portal.ldap, throttle, attributes: portal.ldapAttributes, username: body.username, password: body.password, address: ctx.ip, now: now() });
       } catch (err) {
         ctx.state.log?.warn({ username: body.username, address: ctx.ip, code: (err as AppError).code }, 'login refused');
         throw err;
@@ -262,19 +265,9 @@ export function portalApi(deps: {
     });
 
   // ---- home
-  api.add(router, { method: 'get', path: '/api/home', tag: 'home', summary: "Own last calls and this month's summary", level: 2, query: S.homeQuery, response: S.homeOut },
-    async ({ query, auth }) => {
-      const t = new Date();
-      const monthStart = Math.floor(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1) / 1000);
-      const dayStart = Math.floor(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()) / 1000);
-      const viewer = auth.viewer;
-      const [calls, month, missedToday] = await Promise.all([
-        listScopedCalls({ db, viewer, filter: { ownOnly: true }, limit: query.limit }),
-        summarizeScopedCalls({ db, viewer, filter: { ownOnly: true, from: monthStart } }),
-        countScopedCalls({ db, viewer, filter: { ownOnly: true, from: dayStart, kind: 'missed' } }),
-      ]);
-      return { calls, month, missedToday, generatedAt: t.toISOString() };
-    });
+  const zoneOf = (userId: number) => viewerTimeZone({ db, userId, fallback: deps.defaultTimezone ?? 'UTC' });
+  api.add(router, { method: 'get', path: '/api/home', tag: 'home', summary: "Own last calls and this month's summary (month and day of the user's site time zone)", level: 2, query: S.homeQuery, response: S.homeOut },
+    async ({ query, auth }) => homeData({ db, viewer: auth.viewer, limit: query.limit, now: now(), timeZone: await zoneOf(auth.user.id) }));
 
   // ---- dashboard (level 2): the widget catalogue, each widget's data, and the caller's saved layout
   api.add(router, { method: 'get', path: '/api/dashboard/widgets', tag: 'dashboard', summary: 'The widget catalogue', level: 2 },
@@ -283,7 +276,7 @@ export function portalApi(deps: {
   api.add(router, { method: 'get', path: '/api/dashboard/widgets/{id}', tag: 'dashboard', summary: "One widget's data over the caller's visible calls", level: 2 },
     async ({ params, auth }) => {
       const id = parseInput(z.enum(WIDGET_IDS), params.id, 'path') as WidgetId;
-      return widgetData({ db, viewer: auth.viewer, id, now: new Date() });
+      return widgetData({ db, viewer: auth.viewer, id, now: new Date(), timeZone: await zoneOf(auth.user.id) });
     });
 
   api.add(router, { method: 'get', path: '/api/me/dashboard', tag: 'dashboard', summary: 'The caller\'s dashboard layout', level: 2, response: dashboardLayout },

@@ -137,8 +137,10 @@ export const summaryOut = z.object({
 
 export const homeOut = z.object({
   calls: z.array(callOut),
-  month: summaryOut.describe('this calendar month (UTC), own calls'),
+  month: summaryOut.describe("this calendar month in the user's time zone, own calls"),
   missedToday: z.number(),
+  timeZone: z.string().describe("the user's site time zone (else TOLLGATE_DEFAULT_TIMEZONE)"),
+  monthStart: z.string(), dayStart: z.string(),
   generatedAt: z.string(),
 });
 

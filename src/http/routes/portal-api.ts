@@ -9,6 +9,8 @@ import type { Db } from '../../db/knex.js';
 import { bumpTokenVersion, deleteUser, devicesOfUsers, findUserById, findUserByUsername, searchUsers, setPassword, updateAccount } from '../../db/queries/portal-users.js';
 import { findScopedCall, listScopedCalls } from '../../db/queries/scoped-calls.js';
 import { homeData, viewerTimeZone } from '../../portal/home.js';
+import { callExport } from '../../portal/call-export.js';
+import { streamOutput } from '../report-stream.js';
 import { siteStatus } from '../../db/queries/site-status.js';
 import type { DbUserRow } from '../../db/tables.js';
 import { AppError, NotFoundError } from '../../errors.js';
@@ -43,6 +45,7 @@ export function portalApi(deps: {
   const api = createApiRegistry();
   const now = () => Math.floor(Date.now() / 1000);
   const throttle = createLoginThrottle({ db, ...portal.throttle });
+  const zoneOf = (userId: number) => viewerTimeZone({ db, userId, fallback: deps.defaultTimezone ?? 'UTC' });
 
   function issueSession(ctx: Parameters<Parameters<ApiRegistry['add']>[2]>[0]['ctx'], user: DbUserRow, kind: 'portal' | 'api') {
     const issued = portal.tokens.issue({ userId: user.id, version: Number(user.token_version), kind });
@@ -235,22 +238,12 @@ export function portalApi(deps: {
       return { calls, next: calls.length === query.limit ? calls[calls.length - 1]!.id : null };
     });
 
-  api.add(router, { method: 'get', path: '/api/calls/export', tag: 'calls', summary: 'Visible calls as CSV (same filters)', level: 2, query: S.callFilterQuery.strict(), produces: 'text/csv' },
+  api.add(router, { method: 'get', path: '/api/calls/export', tag: 'calls', summary: "Visible calls as CSV or Excel (same filters; streamed; times in the user's time zone)", level: 2, query: S.callExportQuery, produces: 'text/csv' },
     async ({ ctx, query, auth }) => {
       refuseForeignFilter(ctx, auth, query);
-      const { stringify } = await import('csv-stringify/sync');
-      const cols = ['id', 'startAt', 'site', 'kind', 'extension', 'user', 'department', 'remoteNumber', 'dialedNumber', 'destinationType', 'durationS', 'ringS', 'cost', 'currency', 'nation', 'area', 'accountName'] as const;
-      const lines: unknown[][] = [[...cols]];
-      let before: number | undefined;
-      for (;;) {
-        const page = await listScopedCalls({ db, viewer: auth.viewer, filter: filterOf(query), limit: 5000, ...(before ? { before } : {}) });
-        for (const c of page) lines.push(cols.map((k) => c[k] ?? ''));
-        if (page.length < 5000 || lines.length > 1_000_000) break;
-        before = page[page.length - 1]!.id;
-      }
-      ctx.type = 'text/csv; charset=utf-8';
-      ctx.attachment('calls.csv');
-      return stringify(lines, { record_delimiter: 'windows', bom: true });
+      const { format, ...filter } = query;
+      streamOutput(ctx, callExport({ db, viewer: auth.viewer, filter: filterOf(filter), timeZone: await zoneOf(auth.user.id) }), format, 'calls');
+      return undefined;
     });
 
   api.add(router, { method: 'get', path: '/api/calls/{id}', tag: 'calls', summary: 'One visible call (404 when it is not visible to the caller)', level: 2, response: S.callOut },
@@ -265,7 +258,6 @@ export function portalApi(deps: {
     });
 
   // ---- home
-  const zoneOf = (userId: number) => viewerTimeZone({ db, userId, fallback: deps.defaultTimezone ?? 'UTC' });
   api.add(router, { method: 'get', path: '/api/home', tag: 'home', summary: "Own last calls and this month's summary (month and day of the user's site time zone)", level: 2, query: S.homeQuery, response: S.homeOut },
     async ({ query, auth }) => homeData({ db, viewer: auth.viewer, limit: query.limit, now: now(), timeZone: await zoneOf(auth.user.id) }));
 

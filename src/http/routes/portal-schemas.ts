@@ -125,6 +125,10 @@ export const callOut = z.object({
   redirected: z.boolean(), transferred: z.boolean(), conference: z.boolean(),
 });
 
+export const callExportQuery = callFilterQuery.extend({
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+}).strict();
+
 export const callListOut = z.object({ calls: z.array(callOut), next: z.number().nullable() });
 
 export const homeQuery = z.object({

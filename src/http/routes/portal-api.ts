@@ -294,7 +294,7 @@ export function portalApi(deps: {
       return { sites: await siteStatus({ db }), services };
     });
 
-  adminApi(router, api, { db });
+  adminApi(router, api, { db, log: deps.log, phoneLock: deps.phoneLock });
 
   api.add(router, { method: 'post', path: '/api/status/reprocess', tag: 'status', summary: 'Reprocess discarded calls (after adding users, extensions or sites)', level: 10,
     body: z.object({ site: z.string().trim().min(1).optional(), reasons: z.array(z.enum(REPROCESSABLE as unknown as [string, ...string[]])).optional() }).strict(),

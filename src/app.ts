@@ -112,7 +112,7 @@ export function createApp(deps: AppDeps): Koa {
   // The portal: its JSON API under /api/ (callers found by `authenticate`) and the built front end.
   // Phone Lock (/api/v1/lines…, /phone/) and Budget Control mount their own routers here.
   const portal = deps.portal ?? defaultPortalDeps();
-  const api = portalApi({ db: deps.db, log: deps.log, portal, ...(deps.readiness ? { readiness: deps.readiness } : {}), budgets: deps.budgets, phoneLock: lock?.phoneLock, pins: lock?.pins, defaultTimezone: deps.defaultTimezone });
+  const api = portalApi({ db: deps.db, log: deps.log, portal, ...(deps.readiness ? { readiness: deps.readiness } : {}), budgets: deps.budgets, phoneLock: lock?.phoneLock, pins: lock?.pins, defaultTimezone: deps.defaultTimezone, metrics });
   const auth = authenticate({ db: deps.db, tokens: portal.tokens });
   app.use(async function portalAuth(ctx, next) {
     if (ctx.path.startsWith('/api/') && !ctx.path.startsWith('/api/v1/')) return auth(ctx, next);

@@ -7,10 +7,12 @@ import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { listTariffs } from '../../src/db/queries/tariffs.js';
+import { saveSchedule } from '../../src/reports/scheduler.js';
 import { createPhoneLockServices, type PhoneLockServices } from '../../src/phone-lock/create.js';
 import { testLog } from '../support/logger.js';
 import { addAccount, addCall, apiToken, login, portalDeps } from '../support/portal.js';
 import { createTestDb, PG_SKIP, type TestDb } from '../support/test-db.js';
+import { CUCM_HEADERS, curriRequest } from '../support/curri.js';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../../src/rating/samples');
 const SITE = { code: 'MI', name: 'Milano', country: 'IT', area_code: '02', timezone: 'Europe/Rome', currency: 'EUR', tariff: 'IT-SAMPLE', access_codes: '0' };
@@ -73,6 +75,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const renamed = await send('put', '/api/admin/sites/MI', { ...record, code: 'ROMA' }).expect(400);
       assert.match(renamed.body.error.message, /code: the code of a site cannot change \(got "ROMA"\)/);
       await send('put', '/api/admin/sites/NOPE', SITE).expect(404);
+    });
+
+    it("a user's new device is in Phone Lock's directory at once", async () => {
+      assert.equal(lock.phoneLock.device('SEPABC000000042'), undefined);
+      await send('post', '/api/users', { username: 'newbie', extension: '4242', site: 'MI', devices: ['SEPABC000000042'] }).expect(201);
+      assert.ok(lock.phoneLock.device('SEPABC000000042'));
     });
 
     it('adds, edits and deletes gateways; a deleted gateway with calls keeps their cost and says so', async () => {
@@ -150,6 +158,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(state.running, false);
       assert.equal(state.last.result.processed, 1);
       await send('post', '/api/admin/recalculate', { site: 'NOPE' }).expect(404);
+    });
+
+    it('service status counts CURRI decisions and shows the report scheduler', async () => {
+      for (let i = 0; i < 2; i++) await request(app.callback()).post('/curri').set(CUCM_HEADERS).send(curriRequest({ calling: '1000', called: '0015551234567' })).expect(200);
+      const now = Math.floor(Date.now() / 1000);
+      await saveSchedule({
+        db: t.db, now, input: {
+          name: 'weekly bill', target: 'phone-bill', options: { period: 'last-week' }, format: 'csv', recipients: ['boss@example.com'],
+          everyN: 1, everyUnit: 'weeks', startsAt: '2030-01-07T07:00', timezone: 'UTC', subject: 'Bill', body: 'Bill',
+        },
+      });
+      const status = (await send('get', '/api/status').expect(200)).body;
+      assert.equal(status.curri.total, 2);
+      assert.equal(status.curri.decisions[0].count, 2);
+      assert.deepEqual(status.scheduler, { enabled: 1, nextRunAt: '2030-01-07T07:00:00.000Z', failing: [] });
     });
 
     it('only level 10, and cookie sessions need the CSRF header', async () => {

@@ -19,6 +19,8 @@ import { dashboardLayout, parseLayout, WIDGET_IDS, WIDGETS, widgetData, type Wid
 import { exportUsersCsv, importUsersCsv, loadPresentedUser, presentUser, saveUser } from '../../portal/users-admin.js';
 import { createApiRegistry, openApiDocument, type ApiRegistry } from '../api-route.js';
 import type { ReadinessCheck } from '../health.js';
+import type { Metrics } from '../metrics.js';
+import { serviceStatus } from '../../portal/service-status.js';
 import { adminApi } from './admin-api.js';
 import { portalReportRoutes } from './portal-reports.js';
 import { portalSelfRoutes } from './portal-self.js';
@@ -38,13 +40,15 @@ import * as S from './portal-schemas.js';
  */
 export function portalApi(deps: {
   db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[]; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined;
-  pins?: PinService | undefined; defaultTimezone?: string | undefined;
+  pins?: PinService | undefined; defaultTimezone?: string | undefined; metrics?: Metrics | undefined;
 }): { router: Router; registry: ApiRegistry } {
   const { db, portal } = deps;
   const router = new Router({ prefix: '' });
   const api = createApiRegistry();
   const now = () => Math.floor(Date.now() / 1000);
   const throttle = createLoginThrottle({ db, ...portal.throttle });
+  /** Users, extensions and devices feed Phone Lock's directory: reload it after a change rather than at the next refresh. */
+  const refreshLock = async () => deps.phoneLock?.refreshDirectory().catch((err: Error) => deps.log.warn({ err }, 'directory refresh failed'));
   const zoneOf = (userId: number) => viewerTimeZone({ db, userId, fallback: deps.defaultTimezone ?? 'UTC' });
 
   function issueSession(ctx: Parameters<Parameters<ApiRegistry['add']>[2]>[0]['ctx'], user: DbUserRow, kind: 'portal' | 'api') {
@@ -132,6 +136,7 @@ export function portalApi(deps: {
       const text = await readText(ctx, 20 * 1024 * 1024);
       try {
         const result = await importUsersCsv({ db, text, partial: query.partial, now: now() });
+        await refreshLock();
         ctx.state.log?.info({ by: auth.user.id, imported: result.imported, problems: result.problems.length }, 'users imported');
         return result;
       } catch (err) {
@@ -143,7 +148,9 @@ export function portalApi(deps: {
   api.add(router, { method: 'post', path: '/api/users/sync', tag: 'users', summary: 'Run AD/LDAP sync now', level: 10 },
     async () => {
       if (!portal.syncDirectory) throw new AppError('LDAP is not configured (TOLLGATE_LDAP_URL)', 409, 'ldap_not_configured');
-      return portal.syncDirectory();
+      const result = await portal.syncDirectory();
+      await refreshLock();
+      return result;
     });
 
   api.add(router, { method: 'post', path: '/api/users', tag: 'users', summary: 'Create a user', level: 10, body: S.userCreate, response: S.userOut },
@@ -154,6 +161,7 @@ export function portalApi(deps: {
         if (problem) throw new AppError(`body.password: ${problem}`, 400, 'validation_error');
       }
       const id = await saveUser({ db, user: body, now: now() });
+      await refreshLock();
       ctx.status = 201;
       ctx.state.log?.info({ by: auth.user.id, userId: id }, 'user created');
       return loadPresentedUser(db, (await findUserById({ db, id }))!);
@@ -186,6 +194,7 @@ export function portalApi(deps: {
       };
       const full = parseInput(S.userCreate.omit({ password: true }), { ...merged, site: merged.site ?? undefined }, 'body');
       await saveUser({ db, user: full, now: now() });
+      await refreshLock();
       ctx.state.log?.info({ by: auth.user.id, userId: user.id, fields: Object.keys(body) }, 'user edited');
       return loadPresentedUser(db, (await findUserById({ db, id: user.id }))!);
     });
@@ -195,6 +204,7 @@ export function portalApi(deps: {
       const user = await target(params);
       if (user.id === auth.user.id) throw new AppError('you cannot delete yourself', 400, 'validation_error');
       await db.transaction((tx) => deleteUser({ db: tx, id: user.id }));
+      await refreshLock();
       ctx.state.log?.info({ by: auth.user.id, userId: user.id }, 'user deleted');
       return undefined;
     });
@@ -281,18 +291,8 @@ export function portalApi(deps: {
     });
 
   // ---- system status (level 10)
-  api.add(router, { method: 'get', path: '/api/status', tag: 'status', summary: 'Per site: files, rows, stored, discarded by reason, undefined extensions; service checks (receivers, miner)', level: 10 },
-    async () => {
-      const services: Record<string, string> = {};
-      for (const c of deps.readiness ?? []) {
-        try {
-          services[c.name] = (await c.check()) ?? 'ok';
-        } catch (err) {
-          services[c.name] = (err as Error).message;
-        }
-      }
-      return { sites: await siteStatus({ db }), services };
-    });
+  api.add(router, { method: 'get', path: '/api/status', tag: 'status', summary: 'Per site: files, rows, stored, discarded by reason, undefined extensions; services (receivers, miner, scheduler), CURRI decisions since start, report schedules', level: 10 },
+    async () => ({ sites: await siteStatus({ db }), ...(await serviceStatus({ db, readiness: deps.readiness ?? [], metrics: deps.metrics })) }));
 
   adminApi(router, api, { db, log: deps.log, phoneLock: deps.phoneLock });
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/knex.js';
-import { deleteLoginFailure, findLoginFailure, pruneLoginFailures, saveLoginFailure, type LoginKey } from '../db/queries/login-failures.js';
+import { countLoginFailure, deleteLoginFailure, ensureLoginFailure, findLoginFailure, pruneLoginFailures, type LoginKey } from '../db/queries/login-failures.js';
 
 /**
  * Login throttling: after `maxFailures` failed logins for one username from one address, that
@@ -33,14 +33,8 @@ export function createLoginThrottle(options: LoginThrottleSettings & { db: Db; n
     async failed(key) {
       const k = norm(key);
       const t = now();
-      // Read and write in one transaction: two processes counting the same pair do not lose a failure.
-      await db.transaction(async (tx) => {
-        const e = (await findLoginFailure({ db: tx, key: k })) ?? { failures: 0, firstAt: t, lockedUntil: 0 };
-        if (t - e.firstAt > lockoutS) Object.assign(e, { failures: 0, firstAt: t });
-        e.failures++;
-        if (e.failures >= maxFailures) Object.assign(e, { lockedUntil: t + lockoutS, failures: 0, firstAt: t });
-        await saveLoginFailure({ db: tx, key: k, value: e });
-      });
+      await ensureLoginFailure({ db, key: k, now: t });
+      await countLoginFailure({ db, key: k, now: t, windowS: lockoutS, maxFailures, lockoutS });
       if (++failuresSincePrune >= 1000) {
         failuresSincePrune = 0;
         await pruneLoginFailures({ db, before: t - lockoutS });

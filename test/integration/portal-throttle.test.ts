@@ -35,6 +35,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await th.blockedFor(a), 0);
     });
 
+    it('counts every one of concurrent failures, from two connection pools', async () => {
+      const other = openDb(t.url);
+      try {
+        const a = createLoginThrottle({ db: t.db, maxFailures: 100, lockoutS: 60 });
+        const b = createLoginThrottle({ db: other, maxFailures: 100, lockoutS: 60 });
+        const key = { username: 'dave', address: '10.0.0.9' };
+        await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).failed(key)));
+        assert.equal(Number((await t.db('login_failures').where({ username: 'dave' }).first('failures')).failures), 8);
+      } finally {
+        await other.destroy();
+      }
+    });
+
     it('a lockout holds for a second process and after a restart', async () => {
       await addAccount(t.db, 'carol', '1003', { level: 2 });
       const first = portalApp(t.db);

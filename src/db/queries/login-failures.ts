@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../knex.js';
+import { dialectOf, type DbOrTx } from '../knex.js';
 
 /** Failed logins of one username from one address (login throttling). */
 export interface LoginFailure {
@@ -18,12 +18,33 @@ export async function findLoginFailure(options: { db: DbOrTx; key: LoginKey }): 
   return row ? { failures: Number(row.failures), firstAt: Number(row.first_at), lockedUntil: Number(row.locked_until) } : undefined;
 }
 
-/** Stores the failures of a username and address (insert or update). */
-export async function saveLoginFailure(options: { db: DbOrTx; key: LoginKey; value: LoginFailure }): Promise<void> {
-  const { db, key, value } = options;
-  const values = { failures: value.failures, first_at: value.firstAt, locked_until: value.lockedUntil };
-  const n = await db('login_failures').where(key).update(values);
-  if (n === 0) await db('login_failures').insert({ ...key, ...values });
+/**
+ * Creates the row of a username and address with no failures unless it exists, so that
+ * concurrent logins then count on the same row (no duplicate-key error, no lost count).
+ */
+export async function ensureLoginFailure(options: { db: DbOrTx; key: LoginKey; now: number }): Promise<void> {
+  const { db, key, now } = options;
+  const row = { ...key, failures: 0, first_at: now, locked_until: 0 };
+  // knex has no onConflict() for SQL Server: there, check first (a rare race ends in a refused login, not a lost lockout).
+  if (dialectOf(db) === 'mssql') {
+    if (!(await db('login_failures').where(key).first('failures'))) await db('login_failures').insert(row);
+  } else await db('login_failures').insert(row).onConflict(['username', 'address']).ignore();
+}
+
+/**
+ * Counts one failure in one statement (concurrent requests and processes all count): the count
+ * restarts when its first failure is more than `windowS` old. Then, if the count reached
+ * `maxFailures`, locks the pair until `now + lockoutS` and restarts the count.
+ */
+export async function countLoginFailure(options: { db: DbOrTx; key: LoginKey; now: number; windowS: number; maxFailures: number; lockoutS: number }): Promise<void> {
+  const { db, key, now, windowS, maxFailures, lockoutS } = options;
+  const stale = db.raw('? - first_at > ?', [now, windowS]);
+  await db('login_failures').where(key).update({
+    failures: db.raw('CASE WHEN ? THEN 1 ELSE failures + 1 END', [stale]),
+    first_at: db.raw('CASE WHEN ? THEN ? ELSE first_at END', [stale, now]),
+  });
+  await db('login_failures').where(key).andWhere('failures', '>=', maxFailures)
+    .update({ locked_until: now + lockoutS, failures: 0, first_at: now });
 }
 
 /** Forgets the failures of a username and address (a successful login). */

@@ -1,5 +1,5 @@
 import { periodAt } from '../budget/period.js';
-import type { DbOrTx } from '../db/knex.js';
+import type { Db, DbOrTx } from '../db/knex.js';
 import { countScopedCalls, listScopedCalls, summarizeScopedCalls, type Viewer } from '../db/queries/scoped-calls.js';
 import { userSiteTimezone } from '../db/queries/sites.js';
 
@@ -13,14 +13,15 @@ export async function viewerTimeZone(options: { db: DbOrTx; userId: number; fall
   return (await userSiteTimezone({ db: options.db, userId: options.userId })) ?? options.fallback;
 }
 
-export async function homeData(options: { db: DbOrTx; viewer: Viewer; limit: number; now: number; timeZone: string }) {
+export async function homeData(options: { db: Db; viewer: Viewer; limit: number; now: number; timeZone: string }) {
   const { db, viewer, limit, now, timeZone } = options;
   const month = periodAt({ period: 'monthly', weekStart: 0, timezone: timeZone }, now);
   const day = periodAt({ period: 'daily', weekStart: 0, timezone: timeZone }, now);
-  // One after another: on SQLite the pool has one connection anyway.
-  const calls = await listScopedCalls({ db, viewer, filter: { ownOnly: true }, limit });
-  const summary = await summarizeScopedCalls({ db, viewer, filter: { ownOnly: true, from: month.start, to: month.end } });
-  const missedToday = await countScopedCalls({ db, viewer, filter: { ownOnly: true, from: day.start, to: day.end, kind: 'missed' } });
+  const [calls, summary, missedToday] = await Promise.all([
+    listScopedCalls({ db, viewer, filter: { ownOnly: true }, limit }),
+    summarizeScopedCalls({ db, viewer, filter: { ownOnly: true, from: month.start, to: month.end } }),
+    countScopedCalls({ db, viewer, filter: { ownOnly: true, from: day.start, to: day.end, kind: 'missed' } }),
+  ]);
   return {
     calls, month: summary, missedToday, timeZone,
     monthStart: new Date(month.start * 1000).toISOString(), dayStart: new Date(day.start * 1000).toISOString(),

@@ -9,7 +9,6 @@ import knexFactory from 'knex';
 import pino from 'pino';
 import { createApp } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { createLoginThrottle } from '../src/auth/throttle.js';
 import { createTokenService } from '../src/auth/tokens.js';
 import { migrateLatest, openDb, type Db } from '../src/db/knex.js';
 import { WIDGET_IDS } from '../src/portal/dashboard.js';
@@ -84,7 +83,7 @@ async function measure(kind: string, db: Db): Promise<void> {
   const app = createApp({
     db, log: pino({ level: 'silent' }),
     portal: {
-      tokens: createTokenService({ secret: SECRET, sessionTtl: 3600, apiTokenTtl: 3600 }), throttle: createLoginThrottle({ maxFailures: 1e9, lockoutS: 1 }),
+      tokens: createTokenService({ secret: SECRET, sessionTtl: 3600, apiTokenTtl: 3600 }), throttle: { maxFailures: 1e9, lockoutS: 1 },
       ldap: undefined, ldapAttributes: {}, sessionTtl: 3600, cookieSecure: false, syncDirectory: undefined, webDir: undefined,
     },
   });

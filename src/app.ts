@@ -119,7 +119,7 @@ export function createApp(deps: AppDeps): Koa {
   const now = portal.now ?? (() => Math.floor(Date.now() / 1000));
   const api = portalApi({
     db: deps.db, log: deps.log, portal, ...(deps.readiness ? { readiness: deps.readiness } : {}), budgets: deps.budgets, phoneLock: lock?.phoneLock, pins: lock?.pins,
-    defaultTimezone: deps.defaultTimezone, gadgetSigner, now,
+    defaultTimezone: deps.defaultTimezone, gadgetSigner, now, metrics,
   });
   const auth = authenticate({ db: deps.db, tokens: portal.tokens });
   // The gadgets (Jabber tabs, Webex embedded apps) use their own bearer tokens under /api/gadget/.

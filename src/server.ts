@@ -167,6 +167,7 @@ export async function startServer(config: Config, options: { log?: Logger; budge
     portal,
     readiness: [
       { name: 'miner', check: () => (miner.running ? undefined : 'miner not running') },
+      { name: 'scheduler', check: () => (stopping ? 'shutting down' : undefined) },
       {
         name: 'receivers',
         check: () => {

@@ -179,8 +179,17 @@ function checkRecords<K extends Kind>(kind: K, records: Array<{ where: string; v
 
 /** Imports a file of sites, gateways or users in one transaction. Returns the number of records. */
 export async function importReferenceFile(options: { db: Db; kind: Kind; file: string; now: number }): Promise<number> {
-  const { db, kind, file, now } = options;
-  const records = await readRecords(file);
+  return importReferenceRecords({ ...options, records: await readRecords(options.file) });
+}
+
+/**
+ * Validates and stores records (of a file, or one record of the administration form: the same
+ * checks and messages) in one transaction; throws an ImportError listing every problem.
+ */
+export async function importReferenceRecords(options: {
+  db: Db; kind: Kind; records: Array<{ where: string; value: Record<string, unknown> }>; now: number;
+}): Promise<number> {
+  const { db, kind, records, now } = options;
   if (kind === 'sites') {
     const sites = validateRecords('sites', records);
     await db.transaction(async (tx) => {

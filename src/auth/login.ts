@@ -18,17 +18,17 @@ export async function authenticateUser(options: {
   username: string; password: string; address: string; now: number;
 }): Promise<DbUserRow> {
   const { db, ldap, throttle, username, password, address, now } = options;
-  const key = `${username.toLowerCase()}|${address}`;
-  const wait = throttle.blockedFor(key);
+  const key = { username, address };
+  const wait = await throttle.blockedFor(key);
   if (wait > 0) throw new AppError(`too many failed logins: try again in ${wait} s`, 429, 'too_many_attempts');
-  const refuse = () => {
-    throttle.failed(key);
+  const refuse = async () => {
+    await throttle.failed(key);
     return new AppError('wrong username or password', 401, 'invalid_credentials');
   };
 
   let user = await findUserByUsername({ db, username });
   if (user && user.auth_source === 'local' && user.password_hash) {
-    if (!(await verifyPassword(password, user.password_hash))) throw refuse();
+    if (!(await verifyPassword(password, user.password_hash))) throw await refuse();
   } else if (ldap && (!user || user.auth_source === 'ldap')) {
     let found: LdapUser | null;
     try {
@@ -39,20 +39,20 @@ export async function authenticateUser(options: {
       }
       throw err;
     }
-    if (!found) throw refuse();
+    if (!found) throw await refuse();
     const { id } = await upsertLdapUser({ db, username: user?.username ?? found.username, dn: found.dn, level: found.level, fields: mapAttributes(found, options.attributes), now });
     user = await findUserById({ db, id });
   } else {
     // Same answer and similar time for an unknown name as for a wrong password.
     await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
-    throw refuse();
+    throw await refuse();
   }
-  if (!user) throw refuse();
+  if (!user) throw await refuse();
   if (user.disabled || user.level <= 0) {
-    throttle.failed(key);
+    await throttle.failed(key);
     throw new AppError('this account has no access to the portal (level 0 or disabled)', 403, 'no_access');
   }
-  throttle.succeeded(key);
+  await throttle.succeeded(key);
   await recordLogin({ db, id: user.id, now });
   return user;
 }

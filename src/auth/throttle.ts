@@ -1,45 +1,47 @@
+import type { Db } from '../db/knex.js';
+import { countLoginFailure, deleteLoginFailure, ensureLoginFailure, findLoginFailure, pruneLoginFailures, type LoginKey } from '../db/queries/login-failures.js';
+
 /**
  * Login throttling: after `maxFailures` failed logins for one username from one address, that
- * pair is refused for `lockoutS` seconds (a success clears it). In memory: a restart clears it,
- * which is acceptable for a single gateway process.
+ * pair is refused for `lockoutS` seconds (a success clears it). Kept in the database
+ * (`login_failures`), so a lockout survives a restart and is shared by every process using the
+ * same database.
  */
 export interface LoginThrottle {
   /** Seconds left of a lockout, or 0. */
-  blockedFor(key: string): number;
-  failed(key: string): void;
-  succeeded(key: string): void;
+  blockedFor(key: LoginKey): Promise<number>;
+  failed(key: LoginKey): Promise<void>;
+  succeeded(key: LoginKey): Promise<void>;
 }
 
-export function createLoginThrottle(options: { maxFailures: number; lockoutS: number; now?: () => number }): LoginThrottle {
-  const now = options.now ?? (() => Date.now() / 1000);
-  const entries = new Map<string, { failures: number; until: number; first: number }>();
-  const prune = () => {
-    if (entries.size < 10_000) return;
-    const t = now();
-    for (const [k, e] of entries) if (e.until < t && t - e.first > options.lockoutS) entries.delete(k);
-  };
+export interface LoginThrottleSettings {
+  maxFailures: number;
+  lockoutS: number;
+}
+
+export function createLoginThrottle(options: LoginThrottleSettings & { db: Db; now?: () => number }): LoginThrottle {
+  const { db, maxFailures, lockoutS } = options;
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const norm = (k: LoginKey): LoginKey => ({ username: k.username.toLowerCase().slice(0, 128), address: k.address.slice(0, 64) });
+  let failuresSincePrune = 0;
   return {
-    blockedFor(key) {
-      const e = entries.get(key);
-      if (!e) return 0;
-      const left = e.until - now();
+    async blockedFor(key) {
+      const e = await findLoginFailure({ db, key: norm(key) });
+      const left = e ? e.lockedUntil - now() : 0;
       return left > 0 ? Math.ceil(left) : 0;
     },
-    failed(key) {
-      prune();
+    async failed(key) {
+      const k = norm(key);
       const t = now();
-      const e = entries.get(key) ?? { failures: 0, until: 0, first: t };
-      if (t - e.first > options.lockoutS) Object.assign(e, { failures: 0, first: t });
-      e.failures++;
-      if (e.failures >= options.maxFailures) {
-        e.until = t + options.lockoutS;
-        e.failures = 0;
-        e.first = t;
+      await ensureLoginFailure({ db, key: k, now: t });
+      await countLoginFailure({ db, key: k, now: t, windowS: lockoutS, maxFailures, lockoutS });
+      if (++failuresSincePrune >= 1000) {
+        failuresSincePrune = 0;
+        await pruneLoginFailures({ db, before: t - lockoutS });
       }
-      entries.set(key, e);
     },
-    succeeded(key) {
-      entries.delete(key);
+    async succeeded(key) {
+      await deleteLoginFailure({ db, key: norm(key) });
     },
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { DbOrTx } from '../db/knex.js';
+import { localParts, offsetSpans } from '../time/zone.js';
+import { localMidnight, periodAt } from '../budget/period.js';
 import { groupScopedCalls, listScopedCalls, type CallFilter, type CallGrouping, type CallMeasure, type Viewer } from '../db/queries/scoped-calls.js';
 
 /**
@@ -66,24 +68,33 @@ export function parseLayout(stored: string | null): DashboardLayout {
   }
 }
 
-function since(period: Period, now: Date): number {
-  const day = Math.floor(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) / 1000);
-  if (period === 'today') return day;
-  if (period === 'week') return day - ((now.getUTCDay() + 6) % 7) * 86400; // Monday
-  if (period === '7d') return day - 6 * 86400;
-  return day - 29 * 86400;
+/**
+ * The first instant of a widget's period in the viewer's time zone: today, this week (from
+ * Monday), the last 7 or 30 days including today, each from local midnight.
+ */
+export function periodStart(period: Period, now: number, timeZone: string): number {
+  if (period === 'today') return periodAt({ period: 'daily', weekStart: 0, timezone: timeZone }, now).start;
+  if (period === 'week') return periodAt({ period: 'weekly', weekStart: 0, timezone: timeZone }, now).start;
+  const l = localParts(timeZone, now);
+  return localMidnight(timeZone, l.y, l.m, l.d - (period === '7d' ? 6 : 29));
 }
 
-/** The data of one widget for the viewer. */
-export async function widgetData(options: { db: DbOrTx; viewer: Viewer; id: WidgetId; now: Date }) {
-  const { db, viewer, id, now } = options;
+/**
+ * The data of one widget for the viewer. Days and hours are those of `timeZone` (the viewer's
+ * site): periods start at local midnight and calls are grouped by local date and hour.
+ */
+export async function widgetData(options: { db: DbOrTx; viewer: Viewer; id: WidgetId; now: Date; timeZone: string }) {
+  const { db, viewer, id, timeZone } = options;
+  const now = Math.floor(options.now.getTime() / 1000);
   const def: WidgetDef = WIDGETS[id];
-  const filter: CallFilter = { ...(def.filter ?? {}), from: since(def.period, now) };
+  const from = periodStart(def.period, now, timeZone);
+  const filter: CallFilter = { ...(def.filter ?? {}), from };
   if (def.groupBy === 'last-calls') {
     return { id, chart: def.chart, calls: await listScopedCalls({ db, viewer, filter, limit: def.limit ?? 10 }) };
   }
   const groups = await groupScopedCalls({
     db, viewer, filter, groupBy: def.groupBy, measure: def.measure === 'status' ? 'count' : def.measure, limit: def.limit ?? 50,
+    offsets: offsetSpans(timeZone, from, now),
   });
-  return { id, chart: def.chart, measure: def.measure, groups };
+  return { id, chart: def.chart, measure: def.measure, timeZone, groups };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLdapDirectory, type LdapDirectory } from '../auth/ldap.js';
-import { createLoginThrottle, type LoginThrottle } from '../auth/throttle.js';
+import type { LoginThrottleSettings } from '../auth/throttle.js';
 import { createTokenService, type TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { createGadgetSigner, type GadgetSigner } from '../gadgets/gadget-tokens.js';
@@ -9,7 +9,8 @@ import { createWebexVerifier, type WebexVerifier } from '../gadgets/webex.js';
 /** What the portal routes need besides the database and the logger. */
 export interface PortalDeps {
   tokens: TokenService;
-  throttle: LoginThrottle;
+  /** Login throttling (kept in the database: see src/auth/throttle.ts). */
+  throttle: LoginThrottleSettings;
   ldap: LdapDirectory | undefined;
   ldapAttributes: Config['ldapAttributes'];
   sessionTtl: number;
@@ -37,7 +38,7 @@ export function createPortalDeps(options: { config: Config; secret: string; webD
   const { config, secret } = options;
   return {
     tokens: createTokenService({ secret, sessionTtl: config.sessionTtl, apiTokenTtl: config.apiTokenTtl }),
-    throttle: createLoginThrottle({ maxFailures: config.loginMaxFailures, lockoutS: config.loginLockout }),
+    throttle: { maxFailures: config.loginMaxFailures, lockoutS: config.loginLockout },
     ldap: config.ldapUrl ? createLdapDirectory({ ...config, ldapUrl: config.ldapUrl }) : undefined,
     ldapAttributes: config.ldapAttributes,
     sessionTtl: config.sessionTtl,
@@ -54,7 +55,7 @@ export function createPortalDeps(options: { config: Config; secret: string; webD
 export function defaultPortalDeps(): PortalDeps {
   return {
     tokens: createTokenService({ secret: randomBytes(32).toString('hex'), sessionTtl: 8 * 3600, apiTokenTtl: 30 * 86400 }),
-    throttle: createLoginThrottle({ maxFailures: 5, lockoutS: 300 }),
+    throttle: { maxFailures: 5, lockoutS: 300 },
     ldap: undefined, ldapAttributes: {}, sessionTtl: 8 * 3600, cookieSecure: false, syncDirectory: undefined, webDir: undefined,
   };
 }

@@ -5,6 +5,12 @@ import type ExcelJS from 'exceljs';
 import { currencyExponent, formatMinorAmount } from '../rating/money.js';
 import type { Column, ReportResult, Row } from './engine.js';
 
+/** What an output writes: a report's result, or any titled stream of typed rows (the portal's call export). */
+export type ReportOutput = Pick<ReportResult, 'period' | 'columns' | 'rows' | 'totals' | 'filterSummary'> & {
+  report: Pick<ReportResult['report'], 'id' | 'title'>;
+  options: { timezone: string };
+};
+
 /**
  * Report outputs: CSV (RFC 4180, UTF-8 with BOM for Excel), JSON, Excel (a real xlsx written by
  * exceljs's streaming writer, typed cells, totals row) and PDF (pdfkit: title, filters, table,
@@ -50,14 +56,14 @@ async function write(out: Writable, chunk: string | Buffer): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
 }
 
-export async function writeReport(result: ReportResult, format: ReportFormat, out: Writable): Promise<{ rows: number }> {
+export async function writeReport(result: ReportOutput, format: ReportFormat, out: Writable): Promise<{ rows: number }> {
   if (format === 'csv') return writeCsv(result, out);
   if (format === 'json') return writeJson(result, out);
   if (format === 'xlsx') return writeXlsx(result, out);
   return writePdf(result, out);
 }
 
-async function writeCsv(r: ReportResult, out: Writable): Promise<{ rows: number }> {
+async function writeCsv(r: ReportOutput, out: Writable): Promise<{ rows: number }> {
   const tz = r.options.timezone;
   const csv = stringify({ bom: true, record_delimiter: 'windows' });
   const piped = (async () => {
@@ -78,7 +84,7 @@ async function writeCsv(r: ReportResult, out: Writable): Promise<{ rows: number 
   return { rows: n };
 }
 
-async function writeJson(r: ReportResult, out: Writable): Promise<{ rows: number }> {
+async function writeJson(r: ReportOutput, out: Writable): Promise<{ rows: number }> {
   await write(out, `{"report":${JSON.stringify(r.report.id)},"title":${JSON.stringify(r.report.title)},"filters":${JSON.stringify(r.filterSummary)},` +
     `"period":${JSON.stringify({ from: new Date(r.period.from * 1000).toISOString(), to: new Date(r.period.to * 1000).toISOString() })},` +
     `"columns":${JSON.stringify(r.columns)},"rows":[`);
@@ -105,7 +111,7 @@ function excelValue(c: Column, row: Row, timezone: string): ExcelJS.CellValue {
   return v;
 }
 
-async function writeXlsx(r: ReportResult, out: Writable): Promise<{ rows: number }> {
+async function writeXlsx(r: ReportOutput, out: Writable): Promise<{ rows: number }> {
   const tz = r.options.timezone;
   // exceljs and pdfkit are loaded when used: together they weigh ~60 MB of memory.
   const { default: Excel } = await import('exceljs');
@@ -133,7 +139,7 @@ async function writeXlsx(r: ReportResult, out: Writable): Promise<{ rows: number
   return { rows: n };
 }
 
-async function writePdf(r: ReportResult, out: Writable): Promise<{ rows: number }> {
+async function writePdf(r: ReportOutput, out: Writable): Promise<{ rows: number }> {
   const tz = r.options.timezone;
   const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 36, bufferPages: true, info: { Title: r.report.title, Creator: 'tollgate' } });

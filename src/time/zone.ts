@@ -49,3 +49,33 @@ export function utcOffset(timeZone: string, t: number): number {
   const l = localParts(timeZone, t);
   return Date.UTC(l.y, l.m - 1, l.d, l.hh, l.mm, l.ss) / 1000 - t;
 }
+
+/** A stretch of time with one UTC offset: from `from` (epoch seconds, inclusive) on, local = UTC + `offset`. */
+export interface OffsetSpan {
+  from: number;
+  offset: number;
+}
+
+/**
+ * The zone's UTC offsets between epoch seconds `from` and `to`: the first span starts at `from`,
+ * each further one where the offset changes (found to the second by bisection of each day that
+ * changes). Cheap for the short windows of the portal (a day to a month).
+ */
+export function offsetSpans(timeZone: string, from: number, to: number): OffsetSpan[] {
+  const spans: OffsetSpan[] = [{ from, offset: utcOffset(timeZone, from) }];
+  for (let a = from; a < to; a += 86_400) {
+    const b = Math.min(a + 86_400, to);
+    const before = utcOffset(timeZone, a);
+    const afterB = utcOffset(timeZone, b);
+    if (before === afterB) continue;
+    let lo = a;
+    let hi = b; // utcOffset(lo) = before, utcOffset(hi) != before
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (utcOffset(timeZone, mid) === before) lo = mid;
+      else hi = mid;
+    }
+    spans.push({ from: hi, offset: utcOffset(timeZone, hi) });
+  }
+  return spans;
+}

@@ -51,7 +51,7 @@ describe('tollgate serve', () => {
       try {
         const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
         assert.equal(ready.status, 200);
-        assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: 'ok', miner: 'ok', receivers: 'ok' });
+        assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: 'ok', miner: 'ok', scheduler: 'ok', receivers: 'ok' });
 
         const ftp = new Client();
         await ftp.access({ host: '127.0.0.1', port: ftpPort, user: 'cucm', password: 'pw-1' });

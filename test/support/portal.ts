@@ -7,7 +7,6 @@ import type { Db } from '../../src/db/knex.js';
 import { updateAccount, type AccountPatch } from '../../src/db/queries/portal-users.js';
 import { upsertSite } from '../../src/db/queries/sites.js';
 import { upsertUser } from '../../src/db/queries/users.js';
-import { createLoginThrottle } from '../../src/auth/throttle.js';
 import type { LdapDirectory } from '../../src/auth/ldap.js';
 import type { PortalDeps } from '../../src/portal/portal-deps.js';
 import { HQ, user } from './pipeline.js';
@@ -19,7 +18,7 @@ export const PASSWORD = 'correct horse battery';
 export function portalDeps(extra: Partial<PortalDeps> = {}): PortalDeps {
   return {
     tokens: createTokenService({ secret: SECRET, sessionTtl: 3600, apiTokenTtl: 86400 }),
-    throttle: createLoginThrottle({ maxFailures: 3, lockoutS: 60 }),
+    throttle: { maxFailures: 3, lockoutS: 60 },
     ldap: undefined as LdapDirectory | undefined, ldapAttributes: {}, sessionTtl: 3600, cookieSecure: false, syncDirectory: undefined, webDir: undefined,
     ...extra,
   };

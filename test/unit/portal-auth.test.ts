@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { escapeDnValue, escapeFilterValue } from '../../src/auth/ldap.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../src/auth/passwords.js';
-import { createLoginThrottle } from '../../src/auth/throttle.js';
 import { createTokenService, loadJwtSecret } from '../../src/auth/tokens.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -55,24 +54,6 @@ describe('tokens', () => {
     } finally {
       t.remove();
     }
-  });
-});
-
-describe('login throttle', () => {
-  it('locks a key after the maximum failures for the lockout, and a success clears it', () => {
-    let now = 0;
-    const th = createLoginThrottle({ maxFailures: 2, lockoutS: 30, now: () => now });
-    th.failed('a');
-    assert.equal(th.blockedFor('a'), 0);
-    th.failed('a');
-    assert.equal(th.blockedFor('a'), 30);
-    assert.equal(th.blockedFor('b'), 0);
-    now = 31;
-    assert.equal(th.blockedFor('a'), 0);
-    th.failed('a');
-    th.succeeded('a');
-    th.failed('a');
-    assert.equal(th.blockedFor('a'), 0);
   });
 });
 

@@ -241,7 +241,7 @@ export async function countScopedCalls(options: { db: DbOrTx; viewer: Viewer; fi
   return Number((row as { n?: unknown } | undefined)?.n ?? 0);
 }
 
-/** What a dashboard widget groups visible calls by. Times are UTC. */
+/** What a dashboard widget groups visible calls by (dates and hours: local, by the offsets given). */
 export type CallGrouping = 'area' | 'extension' | 'department' | 'destination' | 'date' | 'hour';
 export type CallMeasure = 'cost' | 'duration' | 'count';
 
@@ -250,9 +250,18 @@ const GROUP_SQL: Record<CallGrouping, string> = {
   extension: 'c.extension',
   department: "COALESCE(u.department, '')",
   destination: 'c.destination_type',
-  date: '(c.start_at / 86400)',
-  hour: '((c.start_at % 86400) / 3600)',
+  date: '({local} / 86400)',
+  hour: '(({local} % 86400) / 3600)',
 };
+
+/** SQL of a call's local time in epoch seconds: start_at plus the UTC offset of its span. */
+function localStartSql(offsets: ReadonlyArray<{ from: number; offset: number }>): string {
+  // Whole numbers computed by the server (not input), so they are written into the SQL.
+  const int = (n: number) => String(Math.trunc(Number(n)));
+  if (offsets.length <= 1) return `(c.start_at + ${int(offsets[0]?.offset ?? 0)})`;
+  const cases = [...offsets].reverse().map((o) => `WHEN c.start_at >= ${int(o.from)} THEN ${int(o.offset)}`).join(' ');
+  return `(c.start_at + CASE ${cases} ELSE ${int(offsets[0]!.offset)} END)`;
+}
 
 export interface CallGroup {
   key: string;
@@ -270,9 +279,11 @@ export interface CallGroup {
  */
 export async function groupScopedCalls(options: {
   db: DbOrTx; viewer: Viewer; filter: CallFilter; groupBy: CallGrouping; measure: CallMeasure; limit: number;
+  /** UTC offsets of the viewer's zone over the filter's period (`offsetSpans`); none: UTC. */
+  offsets?: ReadonlyArray<{ from: number; offset: number }>;
 }): Promise<CallGroup[]> {
   const { db, viewer, filter, groupBy, measure, limit } = options;
-  const key = GROUP_SQL[groupBy];
+  const key = GROUP_SQL[groupBy].replace('{local}', localStartSql(options.offsets ?? []));
   const q = applyCallFilter(scopedCalls(db, viewer), db, viewer, filter);
   const byCurrency = measure === 'cost';
   q.select(db.raw(`${key} as k`))

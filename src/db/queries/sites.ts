@@ -1,4 +1,4 @@
-import type { DbOrTx } from '../knex.js';
+import { dialectOf, type DbOrTx } from '../knex.js';
 import type { DbGatewayRow, DbSiteRow } from '../tables.js';
 
 export interface Site {
@@ -21,6 +21,8 @@ export interface Site {
   /** Privacy rule: mask the last `privacyDigits` digits of PSTN numbers for viewers below `privacyLevel`. */
   privacyDigits: number;
   privacyLevel: number;
+  /** Whether a locked line may still call internal numbers here; null: TOLLGATE_LOCK_ALLOW_INTERNAL. */
+  lockAllowInternal: boolean | null;
 }
 
 type RatingFields = 'tariffCode' | 'internalTariffCode' | 'privacyDigits' | 'privacyLevel';
@@ -29,7 +31,7 @@ type RatingFields = 'tariffCode' | 'internalTariffCode' | 'privacyDigits' | 'pri
  * whether a locked line may still call internal numbers at this site (null or absent: the
  * TOLLGATE_LOCK_ALLOW_INTERNAL setting).
  */
-export type SiteInput = Omit<Site, 'id' | RatingFields> & Partial<Pick<Site, RatingFields>> & { lockAllowInternal?: boolean | null };
+export type SiteInput = Omit<Site, 'id' | RatingFields | 'lockAllowInternal'> & Partial<Pick<Site, RatingFields>> & { lockAllowInternal?: boolean | null };
 
 function toSite(row: DbSiteRow, clusterIds: string[], accessCodes: string[]): Site {
   return {
@@ -49,6 +51,8 @@ function toSite(row: DbSiteRow, clusterIds: string[], accessCodes: string[]): Si
     internalTariffCode: row.internal_tariff_code ?? null,
     privacyDigits: Number(row.privacy_digits ?? 0),
     privacyLevel: Number(row.privacy_level ?? 8),
+    lockAllowInternal: (row as { lock_allow_internal?: boolean | number | null }).lock_allow_internal == null
+      ? null : Boolean((row as { lock_allow_internal?: boolean | number | null }).lock_allow_internal),
   };
 }
 
@@ -70,6 +74,12 @@ export async function listSites(options: { db: DbOrTx }): Promise<Site[]> {
 
 export async function findSiteByCode(options: { db: DbOrTx; code: string }): Promise<Site | undefined> {
   return (await listSites(options)).find((s) => s.code === options.code);
+}
+
+/** The time zone of a user's site, or undefined when the user has no site. */
+export async function userSiteTimezone(options: { db: DbOrTx; userId: number }): Promise<string | undefined> {
+  const row = await options.db('users as u').join('sites as s', 's.id', 'u.site_id').where('u.id', options.userId).first('s.timezone');
+  return row ? String(row.timezone) : undefined;
 }
 
 /** The site a CUCM cluster id belongs to. */
@@ -139,4 +149,47 @@ export async function listGateways(options: { db: DbOrTx; siteId?: number }): Pr
   const q = options.db<DbGatewayRow>('gateways').orderBy(['site_id', 'name']);
   if (options.siteId !== undefined) q.where({ site_id: options.siteId });
   return q;
+}
+
+/** What refers to a site: stored calls, CDR files, discarded rows and users. */
+export async function siteReferences(options: { db: DbOrTx; siteId: number }): Promise<{ calls: number; files: number; discarded: number; users: number }> {
+  const { db, siteId } = options;
+  const count = async (table: string) => Number(((await db(table).where({ site_id: siteId }).count({ n: '*' }).first()) as { n?: unknown } | undefined)?.n ?? 0);
+  // One after another: `db` may be a transaction.
+  const calls = await count('calls');
+  const files = await count('cdr_files');
+  const discarded = await count('discarded_rows');
+  const users = await count('users');
+  return { calls, files, discarded, users };
+}
+
+/**
+ * Deletes a site with its clusters, access codes, gateways, account codes and prefix table (its
+ * users lose their site). The caller checks `siteReferences` first: calls and files block it.
+ */
+export async function deleteSite(options: { db: DbOrTx; siteId: number }): Promise<boolean> {
+  const { db, siteId } = options;
+  await db('account_codes').where({ site_id: siteId }).delete();
+  await db('prefix_tables').where({ site_id: siteId }).delete();
+  await db('gateways').where({ site_id: siteId }).delete();
+  await db('access_codes').where({ site_id: siteId }).delete();
+  await db('site_clusters').where({ site_id: siteId }).delete();
+  await db('users').where({ site_id: siteId }).update({ site_id: null });
+  return (await db('sites').where({ id: siteId }).delete()) > 0;
+}
+
+/** Deletes a gateway or trunk of a site; false when there was none. */
+export async function deleteGateway(options: { db: DbOrTx; siteId: number; name: string }): Promise<boolean> {
+  return (await options.db('gateways').where({ site_id: options.siteId, name: options.name }).delete()) > 0;
+}
+
+/** Stored calls of a site that left through a gateway name (a glob: * and ? as wildcards). */
+export async function countGatewayCalls(options: { db: DbOrTx; siteId: number; name: string; match: 'exact' | 'glob' }): Promise<number> {
+  const { db, siteId, name, match } = options;
+  const q = db('calls').where({ site_id: siteId });
+  if (match === 'glob') {
+    const like = name.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%').replace(/\?/g, '_');
+    q.whereRaw(`gateway LIKE ?${dialectOf(db) === 'mssql' ? '' : " ESCAPE '\\'"}`, [like]);
+  } else q.where({ gateway: name });
+  return Number(((await q.count({ n: '*' }).first()) as { n?: unknown } | undefined)?.n ?? 0);
 }

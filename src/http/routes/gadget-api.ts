@@ -1,3 +1,4 @@
+import type { LoginThrottle } from '../../auth/throttle.js';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { authenticateUser } from '../../auth/login.js';
@@ -35,7 +36,7 @@ const gadgetSettings = z.object({ tokenDays: z.coerce.number().int(`whole days, 
  * (portal session, level 10), the token lifetime, revocation and the configuration help.
  */
 export function gadgetApiRoutes(router: Router, api: ApiRegistry, deps: {
-  db: Db; portal: PortalDeps; signer: GadgetSigner; webex: WebexVerifier | undefined; now: () => number;
+  db: Db; portal: PortalDeps; throttle: LoginThrottle; signer: GadgetSigner; webex: WebexVerifier | undefined; now: () => number;
   budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined;
 }): void {
   const { db, portal, signer, now } = deps;
@@ -48,7 +49,7 @@ export function gadgetApiRoutes(router: Router, api: ApiRegistry, deps: {
     async ({ ctx, body }) => {
       let user: DbUserRow;
       try {
-        user = await authenticateUser({ db, ldap: portal.ldap, throttle: portal.throttle, attributes: portal.ldapAttributes, username: body.username, password: body.password, address: ctx.ip, now: now() });
+        user = await authenticateUser({ db, ldap: portal.ldap, throttle: deps.throttle, attributes: portal.ldapAttributes, username: body.username, password: body.password, address: ctx.ip, now: now() });
         const out = await session(user, 'password');
         ctx.state.log?.info({ userId: user.id, username: user.username, via: 'password' }, 'gadget sign-in');
         return out;

@@ -2,11 +2,15 @@ import Router from '@koa/router';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { authenticateUser } from '../../auth/login.js';
+import { createLoginThrottle } from '../../auth/throttle.js';
 import { reprocessDiscarded, REPROCESSABLE } from '../../billing/reprocess.js';
 import { hashPassword, passwordProblem, randomPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Db } from '../../db/knex.js';
 import { bumpTokenVersion, deleteUser, devicesOfUsers, findUserById, findUserByUsername, searchUsers, setPassword, updateAccount } from '../../db/queries/portal-users.js';
-import { countScopedCalls, findScopedCall, listScopedCalls, summarizeScopedCalls } from '../../db/queries/scoped-calls.js';
+import { findScopedCall, listScopedCalls } from '../../db/queries/scoped-calls.js';
+import { homeData, viewerTimeZone } from '../../portal/home.js';
+import { callExport } from '../../portal/call-export.js';
+import { streamOutput } from '../report-stream.js';
 import { siteStatus } from '../../db/queries/site-status.js';
 import type { DbUserRow } from '../../db/tables.js';
 import { AppError, NotFoundError } from '../../errors.js';
@@ -15,6 +19,8 @@ import { dashboardLayout, parseLayout, WIDGET_IDS, WIDGETS, widgetData, type Wid
 import { exportUsersCsv, importUsersCsv, loadPresentedUser, presentUser, saveUser } from '../../portal/users-admin.js';
 import { createApiRegistry, openApiDocument, type ApiRegistry } from '../api-route.js';
 import type { ReadinessCheck } from '../health.js';
+import type { Metrics } from '../metrics.js';
+import { serviceStatus } from '../../portal/service-status.js';
 import { adminApi } from './admin-api.js';
 import { portalReportRoutes } from './portal-reports.js';
 import { portalScheduleRoutes } from './portal-schedules.js';
@@ -38,12 +44,16 @@ import * as S from './portal-schemas.js';
  */
 export function portalApi(deps: {
   db: Db; log: Logger; portal: PortalDeps; readiness?: ReadinessCheck[]; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined;
-  pins?: PinService | undefined; defaultTimezone?: string | undefined; gadgetSigner: GadgetSigner; now: () => number;
+  pins?: PinService | undefined; defaultTimezone?: string | undefined; gadgetSigner: GadgetSigner; now: () => number; metrics?: Metrics | undefined;
 }): { router: Router; registry: ApiRegistry } {
   const { db, portal } = deps;
   const router = new Router({ prefix: '' });
   const api = createApiRegistry();
-  const now = () => Math.floor(Date.now() / 1000);
+  const now = deps.now;
+  const throttle = createLoginThrottle({ db, ...portal.throttle, now });
+  /** Users, extensions and devices feed Phone Lock's directory: reload it after a change rather than at the next refresh. */
+  const refreshLock = async () => deps.phoneLock?.refreshDirectory().catch((err: Error) => deps.log.warn({ err }, 'directory refresh failed'));
+  const zoneOf = (userId: number) => viewerTimeZone({ db, userId, fallback: deps.defaultTimezone ?? 'UTC' });
 
   function issueSession(ctx: Parameters<Parameters<ApiRegistry['add']>[2]>[0]['ctx'], user: DbUserRow, kind: 'portal' | 'api') {
     const issued = portal.tokens.issue({ userId: user.id, version: Number(user.token_version), kind });
@@ -56,7 +66,7 @@ export function portalApi(deps: {
     async ({ ctx, body }) => {
       let user: DbUserRow;
       try {
-        user = await authenticateUser({ db, ldap: portal.ldap, throttle: portal.throttle, attributes: portal.ldapAttributes, username: body.username, password: body.password, address: ctx.ip, now: now() });
+        user = await authenticateUser({ db, ldap: portal.ldap, throttle, attributes: portal.ldapAttributes, username: body.username, password: body.password, address: ctx.ip, now: now() });
       } catch (err) {
         ctx.state.log?.warn({ username: body.username, address: ctx.ip, code: (err as AppError).code }, 'login refused');
         throw err;
@@ -134,6 +144,7 @@ export function portalApi(deps: {
       const text = await readText(ctx, 20 * 1024 * 1024);
       try {
         const result = await importUsersCsv({ db, text, partial: query.partial, now: now() });
+        await refreshLock();
         ctx.state.log?.info({ by: auth.user.id, imported: result.imported, problems: result.problems.length }, 'users imported');
         return result;
       } catch (err) {
@@ -145,7 +156,9 @@ export function portalApi(deps: {
   api.add(router, { method: 'post', path: '/api/users/sync', tag: 'users', summary: 'Run AD/LDAP sync now', level: 10 },
     async () => {
       if (!portal.syncDirectory) throw new AppError('LDAP is not configured (TOLLGATE_LDAP_URL)', 409, 'ldap_not_configured');
-      return portal.syncDirectory();
+      const result = await portal.syncDirectory();
+      await refreshLock();
+      return result;
     });
 
   api.add(router, { method: 'post', path: '/api/users', tag: 'users', summary: 'Create a user', level: 10, body: S.userCreate, response: S.userOut },
@@ -156,6 +169,7 @@ export function portalApi(deps: {
         if (problem) throw new AppError(`body.password: ${problem}`, 400, 'validation_error');
       }
       const id = await saveUser({ db, user: body, now: now() });
+      await refreshLock();
       ctx.status = 201;
       ctx.state.log?.info({ by: auth.user.id, userId: id }, 'user created');
       return loadPresentedUser(db, (await findUserById({ db, id }))!);
@@ -188,6 +202,7 @@ export function portalApi(deps: {
       };
       const full = parseInput(S.userCreate.omit({ password: true }), { ...merged, site: merged.site ?? undefined }, 'body');
       await saveUser({ db, user: full, now: now() });
+      await refreshLock();
       ctx.state.log?.info({ by: auth.user.id, userId: user.id, fields: Object.keys(body) }, 'user edited');
       return loadPresentedUser(db, (await findUserById({ db, id: user.id }))!);
     });
@@ -197,6 +212,7 @@ export function portalApi(deps: {
       const user = await target(params);
       if (user.id === auth.user.id) throw new AppError('you cannot delete yourself', 400, 'validation_error');
       await db.transaction((tx) => deleteUser({ db: tx, id: user.id }));
+      await refreshLock();
       ctx.state.log?.info({ by: auth.user.id, userId: user.id }, 'user deleted');
       return undefined;
     });
@@ -241,22 +257,12 @@ export function portalApi(deps: {
       return { calls, next: calls.length === query.limit ? calls[calls.length - 1]!.id : null };
     });
 
-  api.add(router, { method: 'get', path: '/api/calls/export', tag: 'calls', summary: 'Visible calls as CSV (same filters)', level: 2, query: S.callFilterQuery.strict(), produces: 'text/csv' },
+  api.add(router, { method: 'get', path: '/api/calls/export', tag: 'calls', summary: "Visible calls as CSV or Excel (same filters; streamed; times in the user's time zone)", level: 2, query: S.callExportQuery, produces: 'text/csv' },
     async ({ ctx, query, auth }) => {
       refuseForeignFilter(ctx, auth, query);
-      const { stringify } = await import('csv-stringify/sync');
-      const cols = ['id', 'startAt', 'site', 'kind', 'extension', 'user', 'department', 'remoteNumber', 'dialedNumber', 'destinationType', 'durationS', 'ringS', 'cost', 'currency', 'nation', 'area', 'accountName'] as const;
-      const lines: unknown[][] = [[...cols]];
-      let before: number | undefined;
-      for (;;) {
-        const page = await listScopedCalls({ db, viewer: auth.viewer, filter: filterOf(query), limit: 5000, ...(before ? { before } : {}) });
-        for (const c of page) lines.push(cols.map((k) => c[k] ?? ''));
-        if (page.length < 5000 || lines.length > 1_000_000) break;
-        before = page[page.length - 1]!.id;
-      }
-      ctx.type = 'text/csv; charset=utf-8';
-      ctx.attachment('calls.csv');
-      return stringify(lines, { record_delimiter: 'windows', bom: true });
+      const { format, ...filter } = query;
+      streamOutput(ctx, callExport({ db, viewer: auth.viewer, filter: filterOf(filter), timeZone: await zoneOf(auth.user.id) }), format, 'calls');
+      return undefined;
     });
 
   api.add(router, { method: 'get', path: '/api/calls/{id}', tag: 'calls', summary: 'One visible call (404 when it is not visible to the caller)', level: 2, response: S.callOut },
@@ -271,19 +277,8 @@ export function portalApi(deps: {
     });
 
   // ---- home
-  api.add(router, { method: 'get', path: '/api/home', tag: 'home', summary: "Own last calls and this month's summary", level: 2, query: S.homeQuery, response: S.homeOut },
-    async ({ query, auth }) => {
-      const t = new Date();
-      const monthStart = Math.floor(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1) / 1000);
-      const dayStart = Math.floor(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()) / 1000);
-      const viewer = auth.viewer;
-      const [calls, month, missedToday] = await Promise.all([
-        listScopedCalls({ db, viewer, filter: { ownOnly: true }, limit: query.limit }),
-        summarizeScopedCalls({ db, viewer, filter: { ownOnly: true, from: monthStart } }),
-        countScopedCalls({ db, viewer, filter: { ownOnly: true, from: dayStart, kind: 'missed' } }),
-      ]);
-      return { calls, month, missedToday, generatedAt: t.toISOString() };
-    });
+  api.add(router, { method: 'get', path: '/api/home', tag: 'home', summary: "Own last calls and this month's summary (month and day of the user's site time zone)", level: 2, query: S.homeQuery, response: S.homeOut },
+    async ({ query, auth }) => homeData({ db, viewer: auth.viewer, limit: query.limit, now: now(), timeZone: await zoneOf(auth.user.id) }));
 
   // ---- dashboard (level 2): the widget catalogue, each widget's data, and the caller's saved layout
   api.add(router, { method: 'get', path: '/api/dashboard/widgets', tag: 'dashboard', summary: 'The widget catalogue', level: 2 },
@@ -292,7 +287,7 @@ export function portalApi(deps: {
   api.add(router, { method: 'get', path: '/api/dashboard/widgets/{id}', tag: 'dashboard', summary: "One widget's data over the caller's visible calls", level: 2 },
     async ({ params, auth }) => {
       const id = parseInput(z.enum(WIDGET_IDS), params.id, 'path') as WidgetId;
-      return widgetData({ db, viewer: auth.viewer, id, now: new Date() });
+      return widgetData({ db, viewer: auth.viewer, id, now: new Date(), timeZone: await zoneOf(auth.user.id) });
     });
 
   api.add(router, { method: 'get', path: '/api/me/dashboard', tag: 'dashboard', summary: 'The caller\'s dashboard layout', level: 2, response: dashboardLayout },
@@ -305,20 +300,10 @@ export function portalApi(deps: {
     });
 
   // ---- system status (level 10)
-  api.add(router, { method: 'get', path: '/api/status', tag: 'status', summary: 'Per site: files, rows, stored, discarded by reason, undefined extensions; service checks (receivers, miner)', level: 10 },
-    async () => {
-      const services: Record<string, string> = {};
-      for (const c of deps.readiness ?? []) {
-        try {
-          services[c.name] = (await c.check()) ?? 'ok';
-        } catch (err) {
-          services[c.name] = (err as Error).message;
-        }
-      }
-      return { sites: await siteStatus({ db }), services };
-    });
+  api.add(router, { method: 'get', path: '/api/status', tag: 'status', summary: 'Per site: files, rows, stored, discarded by reason, undefined extensions; services (receivers, miner, scheduler), CURRI decisions since start, report schedules', level: 10 },
+    async () => ({ sites: await siteStatus({ db }), ...(await serviceStatus({ db, readiness: deps.readiness ?? [], metrics: deps.metrics })) }));
 
-  adminApi(router, api, { db });
+  adminApi(router, api, { db, log: deps.log, phoneLock: deps.phoneLock });
 
   api.add(router, { method: 'post', path: '/api/status/reprocess', tag: 'status', summary: 'Reprocess discarded calls (after adding users, extensions or sites)', level: 10,
     body: z.object({ site: z.string().trim().min(1).optional(), reasons: z.array(z.enum(REPROCESSABLE as unknown as [string, ...string[]])).optional() }).strict(),
@@ -337,6 +322,6 @@ export function portalApi(deps: {
   portalScheduleRoutes(router, api, { db });
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
   portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone });
-  gadgetApiRoutes(router, api, { db, portal, signer: deps.gadgetSigner, webex: portal.webex, now: deps.now, budgets: deps.budgets, phoneLock: deps.phoneLock });
+  gadgetApiRoutes(router, api, { db, portal, throttle, signer: deps.gadgetSigner, webex: portal.webex, now: deps.now, budgets: deps.budgets, phoneLock: deps.phoneLock });
   return { router, registry: api };
 }

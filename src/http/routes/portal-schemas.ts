@@ -125,6 +125,10 @@ export const callOut = z.object({
   redirected: z.boolean(), transferred: z.boolean(), conference: z.boolean(),
 });
 
+export const callExportQuery = callFilterQuery.extend({
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+}).strict();
+
 export const callListOut = z.object({ calls: z.array(callOut), next: z.number().nullable() });
 
 export const homeQuery = z.object({
@@ -137,8 +141,10 @@ export const summaryOut = z.object({
 
 export const homeOut = z.object({
   calls: z.array(callOut),
-  month: summaryOut.describe('this calendar month (UTC), own calls'),
+  month: summaryOut.describe("this calendar month in the user's time zone, own calls"),
   missedToday: z.number(),
+  timeZone: z.string().describe("the user's site time zone (else TOLLGATE_DEFAULT_TIMEZONE)"),
+  monthStart: z.string(), dayStart: z.string(),
   generatedAt: z.string(),
 });
 

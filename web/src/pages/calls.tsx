@@ -54,6 +54,7 @@ export function CallsPage(props: { params: URLSearchParams }) {
         <label><span>{t('calls.to')}</span><input type="date" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
         <button type="submit">{t('calls.apply')}</button>
         <a class="button" href={`/api/calls/export?${apiQuery()}`} download>{t('calls.export')}</a>
+        <a class="button" href={`/api/calls/export?${apiQuery()}${apiQuery() ? '&' : ''}format=xlsx`} download>{t('calls.exportXlsx')}</a>
       </form>
       {error && <p class="error" role="alert">{error}</p>}
       <CallTable calls={calls} showUser />

@@ -9,12 +9,18 @@ interface SiteStatus {
   duplicates: number; discarded: Record<string, number>; undefinedExtensions: number; lastFileAt: string | null;
 }
 
+interface Counters {
+  curri: { total: number; decisions: Array<{ decision: string; why: string; count: number }> };
+  scheduler: { enabled: number; nextRunAt: string | null; failing: string[] };
+}
+
 export function StatusPage() {
+  const [counters, setCounters] = useState<Counters | null>(null);
   const [sites, setSites] = useState<SiteStatus[] | null>(null);
   const [services, setServices] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
-  const load = () => api<{ sites: SiteStatus[]; services: Record<string, string> }>('GET', '/api/status').then((r) => { setSites(r.sites); setServices(r.services ?? {}); }, (e) => setError(errorText(e)));
+  const load = () => api<{ sites: SiteStatus[]; services: Record<string, string> } & Counters>('GET', '/api/status').then((r) => { setSites(r.sites); setServices(r.services ?? {}); setCounters(r); }, (e) => setError(errorText(e)));
   useEffect(() => { void load(); }, []);
   async function reprocess() {
     try {
@@ -37,9 +43,26 @@ export function StatusPage() {
             <thead><tr><th scope="col">{t('status.service')}</th><th scope="col">{t('status.state')}</th></tr></thead>
             <tbody>{Object.entries(services).map(([name, state]) => <tr><th scope="row">{name}</th><td class={state === 'ok' ? 'ok' : 'error'}>{state}</td></tr>)}</tbody>
           </table>
-          <h2>{t('status.title')}</h2>
         </>
       )}
+      {counters && (
+        <>
+          <h2>{t('status.curri')}</h2>
+          {counters.curri.total === 0 ? <p class="muted">{t('status.curriNone')}</p> : (
+            <table data-testid="curri-counters">
+              <thead><tr><th scope="col">{t('status.decision')}</th><th scope="col">{t('status.why')}</th><th scope="col" class="num">{t('status.count')}</th></tr></thead>
+              <tbody>{counters.curri.decisions.map((d) => <tr><td>{d.decision}</td><td>{d.why}</td><td class="num">{d.count}</td></tr>)}</tbody>
+            </table>
+          )}
+          <h2>{t('status.scheduler')}</h2>
+          <p data-testid="scheduler">
+            {t('status.schedules', { count: counters.scheduler.enabled })}
+            {counters.scheduler.nextRunAt && ` ${t('status.nextRun', { at: formatTime(counters.scheduler.nextRunAt) })}`}
+            {counters.scheduler.failing.length > 0 && <span class="error"> {t('status.failing', { names: counters.scheduler.failing.join(', ') })}</span>}
+          </p>
+        </>
+      )}
+      {Object.keys(services).length > 0 && <h2>{t('status.sites')}</h2>}
       <button type="button" onClick={() => void reprocess()}>{t('status.reprocess')}</button>
       {sites && sites.length === 0 && <p>{t('status.none')}</p>}
       {sites && sites.length > 0 && (

@@ -41,6 +41,9 @@ export function UsersPage(props: { self: User }) {
   const [q, setQ] = useState('');
   const [department, setDepartment] = useState('');
   const [level, setLevel] = useState('');
+  const [costCenter, setCostCenter] = useState('');
+  const [site, setSite] = useState('');
+  const [source, setSource] = useState('');
   const [list, setList] = useState<{ total: number; users: User[] }>({ total: 0, users: [] });
   const [editing, setEditing] = useState<{ user: User | null; draft: Draft } | null>(null);
   const [message, setMessage] = useState('');
@@ -49,10 +52,11 @@ export function UsersPage(props: { self: User }) {
   const [partial, setPartial] = useState(false);
 
   const load = () => {
-    const params = new URLSearchParams({ limit: '200', ...(q ? { q } : {}), ...(department ? { department } : {}), ...(level ? { level } : {}) });
+    const params = new URLSearchParams({ limit: '200', ...(q ? { q } : {}), ...(department ? { department } : {}), ...(level ? { level } : {}),
+      ...(costCenter ? { cost_center: costCenter } : {}), ...(site ? { site } : {}), ...(source ? { source } : {}) });
     return api<{ total: number; users: User[] }>('GET', `/api/users?${params}`).then(setList, (e) => setError(errorText(e)));
   };
-  useEffect(() => { void load(); }, [q, department, level]);
+  useEffect(() => { void load(); }, [q, department, level, costCenter, site, source]);
 
   async function save(e: Event) {
     e.preventDefault();
@@ -126,6 +130,16 @@ export function UsersPage(props: { self: User }) {
       <div class="toolbar">
         <label><span>{t('users.search')}</span><input type="search" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} /></label>
         <label><span>{t('users.filterDepartment')}</span><input value={department} onChange={(e) => setDepartment((e.target as HTMLInputElement).value)} /></label>
+        <label><span>{t('users.filterCostCenter')}</span><input value={costCenter} onChange={(e) => setCostCenter((e.target as HTMLInputElement).value)} /></label>
+        <label><span>{t('users.filterSite')}</span><input value={site} size={8} onChange={(e) => setSite((e.target as HTMLInputElement).value)} /></label>
+        <label>
+          <span>{t('users.filterSource')}</span>
+          <select value={source} onChange={(e) => setSource((e.target as HTMLSelectElement).value)}>
+            <option value="">{t('users.anySource')}</option>
+            <option value="local">{t('users.sourceLocal')}</option>
+            <option value="ldap">{t('users.sourceLdap')}</option>
+          </select>
+        </label>
         <label>
           <span>{t('users.filterLevel')}</span>
           <select value={level} onChange={(e) => setLevel((e.target as HTMLSelectElement).value)}>

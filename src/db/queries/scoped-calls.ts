@@ -188,7 +188,8 @@ export async function listScopedCalls(options: {
     const anchor = await scopedCalls(db, viewer).where('c.id', before).first('c.start_at');
     if (anchor) {
       const t = Number(anchor.start_at);
-      q.where((w) => w.where('c.start_at', '<', t).orWhere((x) => x.where('c.start_at', t).andWhere('c.id', '<', before)));
+      // The plain `start_at <= t` bound lets the start_at indexes range-scan; the OR alone would not.
+      q.where('c.start_at', '<=', t).where((w) => w.where('c.start_at', '<', t).orWhere('c.id', '<', before));
     }
   }
   const rows = (await q) as Array<Record<string, unknown>>;

@@ -1,0 +1,126 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { createRng } from '../src/demo/rng.js';
+import { CURRI_BENCH_HEADERS, curriBenchBodies, prepareCurriBench } from './curri-fixture.js';
+
+/**
+ * Instructions per CURRI request, independent of the machine's load (`npm run
+ * bench:curri-instructions [-- --requests N]`; needs valgrind). Each server of `bench:curri`
+ * (tollgate's `/curri`, the bare Koa route) runs under callgrind with instrumentation off;
+ * after a warm-up of 3,000 requests (JIT) it is switched on, the counters are zeroed, N requests
+ * (same seeded bodies, closed loop over one keep-alive connection, `--connections N` for more: with
+ * several, how many requests share an event-loop turn depends on timing, and counts vary) are sent and the counters are
+ * dumped (`--keep DIR` keeps the dumps for callgrind_annotate); what the server runs while idle (its timers, counted over 10 s with no request) is
+ * subtracted, and the lock poll and directory refresh are slowed to 5 s and 1 h (valgrind runs
+ * about 50× slower, so timers would weigh 50× more than at full speed). Counts are user-space instructions of the server process (the kernel's share of a
+ * request, about the same for both, is not in them). A benchmark: it prints figures, never fails.
+ */
+const { values } = parseArgs({ options: { requests: { type: 'string' }, mode: { type: 'string' }, keep: { type: 'string' }, connections: { type: 'string' } } });
+/** One connection by default: one request per event-loop turn, the same turns on every run. */
+const CONNECTIONS = Math.max(1, Number(values.connections ?? 1));
+const REQUESTS = Math.max(500, Number(values.requests ?? 4000));
+const WARM_UP = 3000;
+const IDLE_MS = 10_000;
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+const bodies = curriBenchBodies(createRng(4).next);
+
+function startServer(mode: 'bare' | 'curri', dbFile: string, outDir: string): Promise<ChildProcess & { port: number }> {
+  const child = spawn('valgrind', [
+    '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(outDir, `${mode}.%p`)}`,
+    process.execPath, '--import', 'tsx', path.join(HERE, 'curri-server.ts'), '--mode', mode, '--db', dbFile,
+  ], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Under valgrind a second holds ~50× fewer requests: background timers would weigh 50× more.
+    env: { ...process.env, TOLLGATE_LOCK_POLL_MS: '5000', TOLLGATE_LOCK_DIRECTORY_REFRESH_MS: '3600000' },
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Object.assign(child, { port: Number(m[1]) }));
+    });
+    child.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}: ${err.slice(-2000)}`)));
+  });
+}
+
+/** Sends `count` requests over CONNECTIONS keep-alive connections, each waiting for its answer. */
+async function send(port: number, urlPath: string, count: number): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  let next = 0;
+  const one = (): Promise<void> => new Promise((resolve, reject) => {
+    const body = bodies[next++ & 4095]!;
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'POST', agent, headers: { ...CURRI_BENCH_HEADERS, 'content-length': body.length } }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (next < count) await one();
+  }));
+  agent.destroy();
+}
+
+/** `callgrind_control` drives the running server (zero the counters, switch instrumentation, dump). */
+const control = (pid: number, ...args: string[]) => run('callgrind_control', [...args, String(pid)]);
+
+/** The instruction total of the `n`th dump of the server of `mode`. */
+async function dumped(outDir: string, mode: string, n: number): Promise<number> {
+  const file = (await readdir(outDir)).find((f) => f.startsWith(`${mode}.`) && f.endsWith(`.${n}`));
+  if (!file) throw new Error(`no callgrind dump ${n} for ${mode}`);
+  const total = /^(?:summary|totals):\s*(\d+)/m.exec(await readFile(path.join(outDir, file), 'utf8'))?.[1];
+  if (!total) throw new Error(`no totals in ${file}`);
+  return Number(total);
+}
+
+async function measure(mode: 'bare' | 'curri', dbFile: string, outDir: string): Promise<{ perRequest: number; idle: number }> {
+  const server = await startServer(mode, dbFile, outDir);
+  try {
+    const urlPath = mode === 'curri' ? '/curri' : '/';
+    await send(server.port, urlPath, WARM_UP);
+    await control(server.pid!, '--instr=on');
+    await send(server.port, urlPath, 500);
+    // What the server does with no request (timers: the lock poll), per second, to subtract.
+    await control(server.pid!, '--zero');
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    await control(server.pid!, '--dump');
+    const idlePerMs = (await dumped(outDir, mode, 1)) / IDLE_MS;
+    await control(server.pid!, '--zero');
+    const start = performance.now();
+    await send(server.port, urlPath, REQUESTS);
+    const elapsed = performance.now() - start;
+    await control(server.pid!, '--dump');
+    const total = await dumped(outDir, mode, 2);
+    return { perRequest: (total - idlePerMs * elapsed) / REQUESTS, idle: (idlePerMs * elapsed) / REQUESTS };
+  } finally {
+    server.removeAllListeners('exit');
+    server.kill('SIGKILL');
+  }
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-curri-ir-'));
+try {
+  const dbFile = path.join(dir, 'bench.db');
+  await prepareCurriBench(dbFile);
+  const modes: ReadonlyArray<'bare' | 'curri'> = values.mode === 'bare' || values.mode === 'curri' ? [values.mode] : ['bare', 'curri'];
+  const perRequest: Record<string, number> = {};
+  for (const mode of modes) {
+    const m = await measure(mode, dbFile, values.keep ?? dir);
+    perRequest[mode] = m.perRequest;
+    console.log(`${mode.padEnd(5)}  ${Math.round(m.perRequest).toLocaleString('en')} instructions/request (server process, user space, ${REQUESTS} requests over ${CONNECTIONS} keep-alive connection(s); idle timers' ${Math.round(m.idle).toLocaleString('en')} subtracted)`);
+  }
+  if (perRequest.bare && perRequest.curri) console.log(`instructions per request curri/bare: ${(perRequest.curri / perRequest.bare).toFixed(2)}`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeCurriResponse } from '../../curri/index.js';
 import { CAMEL_REQUEST, CUCM_HEADERS, DEVNET_REQUEST, curriRequest } from '../support/curri.js';
 import { setupLock, TOKEN } from '../support/lock.js';
+import { addAccount, apiToken } from '../support/portal.js';
 
 type Setup = Awaited<ReturnType<typeof setupLock>>;
 
@@ -135,6 +136,33 @@ describe('CURRI endpoint', () => {
       const d = decodeCurriResponse(res.text);
       assert.ok(d.decision === 'Permit' || d.decision === 'Deny', `body ${i}: ${d.decision}`);
       assert.ok(d.directive === 'continue' || d.directive === 'reject');
+    }
+  });
+
+  it('a user change made through the portal API reaches the very next decision (no wait for the timed directory refresh)', async () => {
+    await addAccount(s.db, 'root', '1000', { level: 10 });
+    const token = await apiToken(s.app, 'root');
+    const bob = (await s.http().get('/api/users?q=bob').set('Authorization', `Bearer ${token}`).expect(200)).body.users[0];
+    const line = { partition: 'PT_A', extension: '1001' };
+    await s.phoneLock.setLock({ line, reason: 'admin', locked: true, who: 't', channel: 'api' });
+    try {
+      const fromNewPhone = curriRequest({ calling: '1001', called: '0015551234567', device: 'SEPDDD000000004' });
+      // Unknown device: 1001 is locked in PT_A, so the call is refused.
+      assert.equal((await decide(s, fromNewPhone)).decision, 'Deny');
+      // The phone becomes bob's (PT_B, not locked): allowed at once.
+      await s.http().patch(`/api/users/${bob.id}`).set('Authorization', `Bearer ${token}`).send({ devices: ['SEPBBB000000002', 'SEPDDD000000004'] }).expect(200);
+      assert.equal((await decide(s, fromNewPhone)).decision, 'Permit');
+      // A new user with the phone in PT_A (locked): refused at once.
+      await s.http().patch(`/api/users/${bob.id}`).set('Authorization', `Bearer ${token}`).send({ devices: ['SEPBBB000000002'] }).expect(200);
+      const created = await s.http().post('/api/users').set('Authorization', `Bearer ${token}`)
+        .send({ username: 'dora', extension: '1001', partition: 'PT_A', devices: ['SEPDDD000000004'] }).expect(201);
+      assert.equal(s.phoneLock.device('SEPDDD000000004')?.owner.username, 'dora');
+      assert.equal((await decide(s, fromNewPhone)).decision, 'Deny');
+      // Deleted: the device is unknown again.
+      await s.http().delete(`/api/users/${created.body.id}`).set('Authorization', `Bearer ${token}`).expect(204);
+      assert.equal(s.phoneLock.device('SEPDDD000000004'), undefined);
+    } finally {
+      await s.phoneLock.setLock({ line, reason: 'admin', locked: false, who: 't', channel: 'api' });
     }
   });
 

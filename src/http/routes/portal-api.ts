@@ -40,6 +40,14 @@ export function portalApi(deps: {
   const router = new Router({ prefix: '' });
   const api = createApiRegistry();
   const now = () => Math.floor(Date.now() / 1000);
+  /**
+   * After a change to users (extensions, partitions, devices, sites), Phone Lock's directory is
+   * reread, so the next CURRI decision in this process sees it (not at the next timed refresh).
+   * The change is saved already: a failed reread is logged, and the timed refresh catches up.
+   */
+  const usersChanged = async (): Promise<void> => {
+    await deps.phoneLock?.refreshDirectory().catch((err: Error) => deps.log.warn({ err: err.message }, 'Phone Lock directory not reread after a user change'));
+  };
 
   function issueSession(ctx: Parameters<Parameters<ApiRegistry['add']>[2]>[0]['ctx'], user: DbUserRow, kind: 'portal' | 'api') {
     const issued = portal.tokens.issue({ userId: user.id, version: Number(user.token_version), kind });
@@ -126,6 +134,7 @@ export function portalApi(deps: {
       const text = await readText(ctx, 20 * 1024 * 1024);
       try {
         const result = await importUsersCsv({ db, text, partial: query.partial, now: now() });
+        await usersChanged();
         ctx.state.log?.info({ by: auth.user.id, imported: result.imported, problems: result.problems.length }, 'users imported');
         return result;
       } catch (err) {
@@ -148,6 +157,7 @@ export function portalApi(deps: {
         if (problem) throw new AppError(`body.password: ${problem}`, 400, 'validation_error');
       }
       const id = await saveUser({ db, user: body, now: now() });
+      await usersChanged();
       ctx.status = 201;
       ctx.state.log?.info({ by: auth.user.id, userId: id }, 'user created');
       return loadPresentedUser(db, (await findUserById({ db, id }))!);
@@ -180,6 +190,7 @@ export function portalApi(deps: {
       };
       const full = parseInput(S.userCreate.omit({ password: true }), { ...merged, site: merged.site ?? undefined }, 'body');
       await saveUser({ db, user: full, now: now() });
+      await usersChanged();
       ctx.state.log?.info({ by: auth.user.id, userId: user.id, fields: Object.keys(body) }, 'user edited');
       return loadPresentedUser(db, (await findUserById({ db, id: user.id }))!);
     });
@@ -189,6 +200,7 @@ export function portalApi(deps: {
       const user = await target(params);
       if (user.id === auth.user.id) throw new AppError('you cannot delete yourself', 400, 'validation_error');
       await db.transaction((tx) => deleteUser({ db: tx, id: user.id }));
+      await usersChanged();
       ctx.state.log?.info({ by: auth.user.id, userId: user.id }, 'user deleted');
       return undefined;
     });

@@ -167,8 +167,19 @@ describe('CURRI endpoint', () => {
   });
 
   it('counts decisions and latency on /metrics', async () => {
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}+.]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = (await s.http().get('/metrics').expect(200)).text;
     await decide(s, CAMEL_REQUEST);
+    await decide(s, DEVNET_REQUEST);
+    await decide(s, '<Request');
     const res = await s.http().get('/metrics').expect(200);
+    const delta = (series: string) => value(res.text, series) - value(before, series);
+    assert.equal(delta('tollgate_curri_decisions_total{decision="continue",why="not-locked"}'), 2);
+    assert.equal(delta('tollgate_curri_decisions_total{decision="continue",why="failure"}'), 1);
+    assert.equal(delta('tollgate_curri_decision_seconds_count{decision="continue"}'), 3);
+    assert.equal(delta('tollgate_curri_decision_seconds_bucket{le="+Inf",decision="continue"}'), 3);
+    // Read twice, the counters do not move (they are added once, when read).
+    assert.equal(value((await s.http().get('/metrics').expect(200)).text, 'tollgate_curri_decisions_total{decision="continue",why="not-locked"}'), value(res.text, 'tollgate_curri_decisions_total{decision="continue",why="not-locked"}'));
     assert.match(res.text, /tollgate_curri_decisions_total\{decision="continue",why="not-locked"\} \d+/);
     assert.match(res.text, /tollgate_curri_decisions_total\{decision="continue",why="failure"\} \d+/);
     assert.match(res.text, /tollgate_curri_decisions_total\{decision="reject",why="locked"\} \d+/);

@@ -32,7 +32,7 @@ const bodies = curriBenchBodies(createRng(4).next);
 
 function startServer(mode: 'bare' | 'curri', dbFile: string, outDir: string): Promise<ChildProcess & { port: number }> {
   const child = spawn('valgrind', [
-    '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(outDir, `${mode}.%p`)}`,
+    '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${path.join(outDir, `${mode}.%p`)}`,
     process.execPath, '--import', 'tsx', path.join(HERE, 'curri-server.ts'), '--mode', mode, '--db', dbFile,
   ], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,34 +75,44 @@ async function send(port: number, urlPath: string, count: number): Promise<void>
 /** `callgrind_control` drives the running server (zero the counters, switch instrumentation, dump). */
 const control = (pid: number, ...args: string[]) => run('callgrind_control', [...args, String(pid)]);
 
-/** The instruction total of the `n`th dump of the server of `mode`. */
-async function dumped(outDir: string, mode: string, n: number): Promise<number> {
-  const file = (await readdir(outDir)).find((f) => f.startsWith(`${mode}.`) && f.endsWith(`.${n}`));
-  if (!file) throw new Error(`no callgrind dump ${n} for ${mode}`);
-  const total = /^(?:summary|totals):\s*(\d+)/m.exec(await readFile(path.join(outDir, file), 'utf8'))?.[1];
-  if (!total) throw new Error(`no totals in ${file}`);
-  return Number(total);
+/**
+ * The instruction totals of the `n`th dump of the server of `mode`: of the main thread (the
+ * JavaScript, the HTTP parser, the scavenges) and of all threads (also V8's background
+ * compilation and concurrent marking, which come in bursts and make counts vary between runs).
+ */
+async function dumped(outDir: string, mode: string, n: number): Promise<{ main: number; all: number }> {
+  const files = (await readdir(outDir)).filter((f) => f.startsWith(`${mode}.`) && f.includes(`.${n}-`));
+  if (files.length === 0) throw new Error(`no callgrind dump ${n} for ${mode}`);
+  const out = { main: 0, all: 0 };
+  for (const file of files) {
+    const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(await readFile(path.join(outDir, file), 'utf8'))?.[1] ?? NaN);
+    if (Number.isNaN(total)) throw new Error(`no totals in ${file}`);
+    out.all += total;
+    if (file.endsWith('-01')) out.main = total;
+  }
+  return out;
 }
 
-async function measure(mode: 'bare' | 'curri', dbFile: string, outDir: string): Promise<{ perRequest: number; idle: number }> {
+async function measure(mode: 'bare' | 'curri', dbFile: string, outDir: string): Promise<{ main: number; all: number; idle: number }> {
   const server = await startServer(mode, dbFile, outDir);
   try {
     const urlPath = mode === 'curri' ? '/curri' : '/';
     await send(server.port, urlPath, WARM_UP);
     await control(server.pid!, '--instr=on');
     await send(server.port, urlPath, 500);
-    // What the server does with no request (timers: the lock poll), per second, to subtract.
+    // What the main thread does with no request (timers: the lock poll), per ms, to subtract.
     await control(server.pid!, '--zero');
     await new Promise((r) => setTimeout(r, IDLE_MS));
     await control(server.pid!, '--dump');
-    const idlePerMs = (await dumped(outDir, mode, 1)) / IDLE_MS;
+    const idlePerMs = (await dumped(outDir, mode, 1)).main / IDLE_MS;
     await control(server.pid!, '--zero');
     const start = performance.now();
     await send(server.port, urlPath, REQUESTS);
     const elapsed = performance.now() - start;
     await control(server.pid!, '--dump');
     const total = await dumped(outDir, mode, 2);
-    return { perRequest: (total - idlePerMs * elapsed) / REQUESTS, idle: (idlePerMs * elapsed) / REQUESTS };
+    const idle = (idlePerMs * elapsed) / REQUESTS;
+    return { main: total.main / REQUESTS - idle, all: total.all / REQUESTS - idle, idle };
   } finally {
     server.removeAllListeners('exit');
     server.kill('SIGKILL');
@@ -117,10 +127,11 @@ try {
   const perRequest: Record<string, number> = {};
   for (const mode of modes) {
     const m = await measure(mode, dbFile, values.keep ?? dir);
-    perRequest[mode] = m.perRequest;
-    console.log(`${mode.padEnd(5)}  ${Math.round(m.perRequest).toLocaleString('en')} instructions/request (server process, user space, ${REQUESTS} requests over ${CONNECTIONS} keep-alive connection(s); idle timers' ${Math.round(m.idle).toLocaleString('en')} subtracted)`);
+    perRequest[mode] = m.main;
+    const n = (x: number) => Math.round(x).toLocaleString('en');
+    console.log(`${mode.padEnd(5)}  main thread ${n(m.main)} instructions/request, all threads ${n(m.all)} (server process, user space, ${REQUESTS} requests over ${CONNECTIONS} keep-alive connection(s); the idle main thread's ${n(m.idle)} subtracted)`);
   }
-  if (perRequest.bare && perRequest.curri) console.log(`instructions per request curri/bare: ${(perRequest.curri / perRequest.bare).toFixed(2)}`);
+  if (perRequest.bare && perRequest.curri) console.log(`main-thread instructions per request curri/bare: ${(perRequest.curri / perRequest.bare).toFixed(2)}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ import { CURRI_BENCH_HEADERS, curriBenchBodies, prepareCurriBench } from './curr
  * Instructions per CURRI request, independent of the machine's load (`npm run
  * bench:curri-instructions [-- --requests N]`; needs valgrind). Each server of `bench:curri`
  * (tollgate's `/curri`, the bare Koa route) runs under callgrind with instrumentation off;
- * after a warm-up of 3,000 requests (JIT) it is switched on, the counters are zeroed, N requests
+ * after a warm-up of 10,000 requests (JIT) it is switched on, the counters are zeroed, N requests
  * (same seeded bodies, closed loop over one keep-alive connection, `--connections N` for more: with
  * several, how many requests share an event-loop turn depends on timing, and counts vary) are sent and the counters are
  * dumped (`--keep DIR` keeps the dumps for callgrind_annotate); what the server runs while idle (its timers, counted over 10 s with no request) is
@@ -24,7 +24,7 @@ const { values } = parseArgs({ options: { requests: { type: 'string' }, mode: { 
 /** One connection by default: one request per event-loop turn, the same turns on every run. */
 const CONNECTIONS = Math.max(1, Number(values.connections ?? 1));
 const REQUESTS = Math.max(500, Number(values.requests ?? 4000));
-const WARM_UP = 3000;
+const WARM_UP = 10_000;
 const IDLE_MS = 10_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);

@@ -38,7 +38,8 @@ const XML_TYPE = 'text/xml; charset=utf-8';
  * It works on Node's request and response directly: the server puts it in front of Koa (CUCM
  * waits on every answer during call set-up, and Koa's context costs about a fifth of a decision),
  * and the app's Koa middleware hands the same requests to it (`src/app.ts`), so both paths run this code.
- * The body is read with plain callbacks (no promise per request): this runs for every call.
+ * The body is read with listeners shared by all requests (no promise or closure per request):
+ * this runs for every call CUCM routes.
  */
 export function curriHandler(o: CurriOptions): CurriHandler {
   // Strings, not Buffers: Node then sends the head and the body in one write (a Buffer body goes
@@ -89,6 +90,15 @@ export function curriHandler(o: CurriOptions): CurriHandler {
     fail(res, true, start);
   }
 
+  const handler: BodyHandler = {
+    decide,
+    tooLarge,
+    failed(err, res, start) {
+      o.log.warn({ err: err.message }, `CURRI request not decided: failure decision (${o.failureDecision})`);
+      fail(res, false, start);
+    },
+  };
+
   return function curri(req, res) {
     const start = process.hrtime.bigint();
     if (allowed && !allowed.has(plainAddress(req.socket.remoteAddress))) {
@@ -112,36 +122,65 @@ export function curriHandler(o: CurriOptions): CurriHandler {
       return;
     }
     // The raw body up to the limit; past it, reading stops (the rest is discarded).
-    let first: Buffer | undefined;
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > maxBody) {
-        cleanup();
-        tooLarge(res, start);
-      } else if (first === undefined) first = c;
-      else (chunks ??= [first]).push(c);
-    };
-    const onEnd = () => {
-      cleanup();
-      decide(req, res, chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY), start);
-    };
-    // An aborted request ends here too (Node emits 'error' when someone listens for it).
-    const onError = (err: Error) => {
-      cleanup();
-      o.log.warn({ err: err.message }, `CURRI request not decided: failure decision (${o.failureDecision})`);
-      fail(res, false, start);
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
+    (req as Reading)[BODY] = { first: undefined, chunks: undefined, size: 0, limit: maxBody, res, start, handler };
+    req.on('data', onBodyData);
+    req.on('end', onBodyEnd);
+    req.on('error', onBodyError);
   };
+}
+
+/** What a CURRI request's body read reports to (made once per handler). */
+interface BodyHandler {
+  decide(req: IncomingMessage, res: ServerResponse, body: Buffer, start: bigint): void;
+  tooLarge(res: ServerResponse, start: bigint): void;
+  failed(err: Error, res: ServerResponse, start: bigint): void;
+}
+
+/**
+ * A body being read, kept on its request under a symbol: the listeners below are shared by all
+ * requests, so no closure is made per request (each costs an allocation, and under tsx, which
+ * keeps function names, a defineProperty too).
+ */
+interface BodyRead {
+  first: Buffer | undefined;
+  chunks: Buffer[] | undefined;
+  size: number;
+  limit: number;
+  res: ServerResponse;
+  start: bigint;
+  handler: BodyHandler;
+}
+const BODY = Symbol('CURRI body');
+type Reading = IncomingMessage & { [BODY]?: BodyRead | undefined };
+
+function onBodyData(this: Reading, chunk: Buffer): void {
+  const r = this[BODY]!;
+  r.size += chunk.length;
+  if (r.size > r.limit) {
+    stopReading(this);
+    r.handler.tooLarge(r.res, r.start);
+  } else if (r.first === undefined) r.first = chunk;
+  else (r.chunks ??= [r.first]).push(chunk);
+}
+
+function onBodyEnd(this: Reading): void {
+  const r = stopReading(this);
+  r.handler.decide(this, r.res, r.chunks ? Buffer.concat(r.chunks, r.size) : (r.first ?? EMPTY), r.start);
+}
+
+/** An aborted request ends here too (Node emits 'error' when someone listens for it). */
+function onBodyError(this: Reading, err: Error): void {
+  const r = stopReading(this);
+  r.handler.failed(err, r.res, r.start);
+}
+
+function stopReading(req: Reading): BodyRead {
+  req.off('data', onBodyData);
+  req.off('end', onBodyEnd);
+  req.off('error', onBodyError);
+  const r = req[BODY]!;
+  req[BODY] = undefined;
+  return r;
 }
 
 /** Sends requests for the CURRI path straight to its handler and every other request to `rest`. */

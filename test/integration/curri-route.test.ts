@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import pino from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { decodeCurriResponse } from '../../curri/index.js';
+import { requestListener } from '../../src/app.js';
 import { CAMEL_REQUEST, CUCM_HEADERS, DEVNET_REQUEST, curriRequest } from '../support/curri.js';
 import { setupLock, TOKEN } from '../support/lock.js';
 import { addAccount, apiToken } from '../support/portal.js';
@@ -202,6 +208,43 @@ describe('CURRI endpoint options', () => {
       assert.equal((await decide(s2, CAMEL_REQUEST, '/pdp/AuthorizationEndPoint')).decision, 'Permit');
     } finally {
       await s2.close();
+    }
+  });
+});
+
+describe('CURRI in front of Koa (the server\'s listener)', () => {
+  it('decides on a real socket; a client that drops mid-body is logged, not decided, and the server goes on', async () => {
+    const lines: string[] = [];
+    const s = await setupLock('sqlite', {}, { log: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
+    const server = http.createServer(requestListener(s.app));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const socket = net.connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write('POST /curri HTTP/1.1\r\nHost: t\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n<Request><Subject>');
+      await delay(50);
+      socket.destroy();
+      for (let i = 0; i < 100 && !lines.some((l) => l.includes('CURRI request not decided')); i++) await delay(20);
+      assert.ok(lines.some((l) => l.includes('CURRI request not decided')), lines.join(''));
+      const res = await fetch(`http://127.0.0.1:${port}/curri`, { method: 'POST', headers: CUCM_HEADERS, body: CAMEL_REQUEST });
+      assert.equal(res.status, 200);
+      assert.equal(decodeCurriResponse(await res.text()).decision, 'Permit');
+      // Two chunks: the body is put together before it is read (a locked line: Deny only if it was).
+      await s.phoneLock.setLock({ line: { partition: 'PT_A', extension: '1001' }, reason: 'admin', locked: true, who: 't', channel: 'api' });
+      const body = curriRequest({ calling: '1001', called: '0015551234567', device: 'SEPAAA000000001' });
+      const split = http.request({ host: '127.0.0.1', port, path: '/curri', method: 'POST', headers: { ...CUCM_HEADERS, 'Content-Length': Buffer.byteLength(body) } });
+      split.write(body.slice(0, 300));
+      await delay(30);
+      split.end(body.slice(300));
+      const [answer] = (await once(split, 'response')) as [http.IncomingMessage];
+      let text = '';
+      for await (const c of answer) text += c;
+      assert.equal(decodeCurriResponse(text).decision, 'Deny');
+    } finally {
+      server.close();
+      await s.close();
     }
   });
 });

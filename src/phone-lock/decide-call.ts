@@ -61,6 +61,10 @@ function lockedAnywhere(extension: string | undefined, locks: LockSet, dir: Lock
   return { line: { partition, extension }, owner: dir.byExtension.get(extension)?.find((o) => o.partition === partition) };
 }
 
+// The verdicts without a line, made once (nearly every call gets one of them).
+const EMERGENCY: CallVerdict = Object.freeze({ action: 'continue', why: 'emergency' });
+const NOT_LOCKED: CallVerdict = Object.freeze({ action: 'continue', why: 'not-locked' });
+
 /**
  * Decides a call from memory only: (a) emergency numbers continue, whether the line is locked or
  * not; (b) a line that is not locked continues; (c) a locked line may still call internal numbers
@@ -68,10 +72,10 @@ function lockedAnywhere(extension: string | undefined, locks: LockSet, dir: Lock
  */
 export function decideCall(req: CurriRequest, locks: LockSet, dir: LockDirectory, policy: CallPolicy): CallVerdict {
   const { calledNumber: cdpn, transformedCdpn: tcdpn } = req;
-  if ((cdpn && isEmergency(cdpn, dir)) || (tcdpn && isEmergency(tcdpn, dir))) return { action: 'continue', why: 'emergency' };
-  if (locks.size === 0) return { action: 'continue', why: 'not-locked' };
+  if ((cdpn && isEmergency(cdpn, dir)) || (tcdpn && isEmergency(tcdpn, dir))) return EMERGENCY;
+  if (locks.size === 0) return NOT_LOCKED;
   const locked = lockedCallingLine(req, locks, dir);
-  if (!locked) return { action: 'continue', why: 'not-locked' };
+  if (!locked) return NOT_LOCKED;
   const called = [cdpn, tcdpn].filter((n): n is string => n !== undefined && n !== '');
   const siteChoice = locked.owner?.siteId == null ? null : dir.siteAllowInternal.get(locked.owner.siteId);
   if ((siteChoice ?? policy.allowInternal) && called.some((n) => dir.byExtension.has(n))) {

@@ -11,13 +11,14 @@ import { CURRI_BENCH_HEADERS, curriBenchBodies, prepareCurriBench } from './curr
 /**
  * Instructions per CURRI request, independent of the machine's load (`npm run
  * bench:curri-instructions [-- --requests N]`; needs valgrind). Each server of `bench:curri`
- * (tollgate's `/curri`, the bare Koa route) runs under callgrind with instrumentation off;
- * after a warm-up of 10,000 requests (JIT) it is switched on, the counters are zeroed, N requests
- * (same seeded bodies, closed loop over one keep-alive connection, `--connections N` for more: with
- * several, how many requests share an event-loop turn depends on timing, and counts vary) are sent and the counters are
- * dumped (`--keep DIR` keeps the dumps for callgrind_annotate); what the server runs while idle (its timers, counted over 10 s with no request) is
- * subtracted, and the lock poll and directory refresh are slowed to 5 s and 1 h (valgrind runs
- * about 50× slower, so timers would weigh 50× more than at full speed). Counts are user-space instructions of the server process (the kernel's share of a
+ * (tollgate's `/curri`, the bare Koa route) runs under callgrind with instrumentation off; after
+ * a warm-up of 10,000 requests (JIT) it is switched on, the counters are zeroed, N requests are
+ * sent (same seeded bodies, closed loop over one keep-alive connection; `--connections N` for
+ * more, but then how many requests share an event-loop turn depends on timing and counts vary)
+ * and the counters are dumped (`--keep DIR` keeps the dumps for callgrind_annotate). The lock
+ * poll and the directory refresh are slowed to 5 s and 1 h (valgrind runs about 50× slower, so
+ * timers would weigh 50× more than at full speed); tollgate's counts still hold its polls (a few
+ * per cent). Counts are user-space instructions of the server process (the kernel's share of a
  * request, about the same for both, is not in them). A benchmark: it prints figures, never fails.
  */
 const { values } = parseArgs({ options: { requests: { type: 'string' }, mode: { type: 'string' }, keep: { type: 'string' }, connections: { type: 'string' } } });
@@ -25,7 +26,6 @@ const { values } = parseArgs({ options: { requests: { type: 'string' }, mode: { 
 const CONNECTIONS = Math.max(1, Number(values.connections ?? 1));
 const REQUESTS = Math.max(500, Number(values.requests ?? 4000));
 const WARM_UP = 10_000;
-const IDLE_MS = 10_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 const bodies = curriBenchBodies(createRng(4).next);
@@ -93,26 +93,18 @@ async function dumped(outDir: string, mode: string, n: number): Promise<{ main: 
   return out;
 }
 
-async function measure(mode: 'bare' | 'curri', dbFile: string, outDir: string): Promise<{ main: number; all: number; idle: number }> {
+async function measure(mode: 'bare' | 'curri', dbFile: string, outDir: string): Promise<{ main: number; all: number }> {
   const server = await startServer(mode, dbFile, outDir);
   try {
     const urlPath = mode === 'curri' ? '/curri' : '/';
     await send(server.port, urlPath, WARM_UP);
     await control(server.pid!, '--instr=on');
     await send(server.port, urlPath, 500);
-    // What the main thread does with no request (timers: the lock poll), per ms, to subtract.
     await control(server.pid!, '--zero');
-    await new Promise((r) => setTimeout(r, IDLE_MS));
-    await control(server.pid!, '--dump');
-    const idlePerMs = (await dumped(outDir, mode, 1)).main / IDLE_MS;
-    await control(server.pid!, '--zero');
-    const start = performance.now();
     await send(server.port, urlPath, REQUESTS);
-    const elapsed = performance.now() - start;
     await control(server.pid!, '--dump');
-    const total = await dumped(outDir, mode, 2);
-    const idle = (idlePerMs * elapsed) / REQUESTS;
-    return { main: total.main / REQUESTS - idle, all: total.all / REQUESTS - idle, idle };
+    const total = await dumped(outDir, mode, 1);
+    return { main: total.main / REQUESTS, all: total.all / REQUESTS };
   } finally {
     server.removeAllListeners('exit');
     server.kill('SIGKILL');
@@ -129,7 +121,7 @@ try {
     const m = await measure(mode, dbFile, values.keep ?? dir);
     perRequest[mode] = m.main;
     const n = (x: number) => Math.round(x).toLocaleString('en');
-    console.log(`${mode.padEnd(5)}  main thread ${n(m.main)} instructions/request, all threads ${n(m.all)} (server process, user space, ${REQUESTS} requests over ${CONNECTIONS} keep-alive connection(s); the idle main thread's ${n(m.idle)} subtracted)`);
+    console.log(`${mode.padEnd(5)}  main thread ${n(m.main)} instructions/request, all threads ${n(m.all)} (server process, user space, ${REQUESTS} requests over ${CONNECTIONS} keep-alive connection(s))`);
   }
   if (perRequest.bare && perRequest.curri) console.log(`main-thread instructions per request curri/bare: ${(perRequest.curri / perRequest.bare).toFixed(2)}`);
 } finally {

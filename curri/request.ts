@@ -331,9 +331,16 @@ const PREFIX_HEAD = CISCO_ATTRIBUTE_PREFIX.slice(0, -':1.0:'.length);
  * same answer (tested against saxes).
  */
 function findAttributes(text: string): CurriRequest | undefined {
-  if (text.includes('<!') || text.includes('&')) return undefined;
-  const pi = text.indexOf('<?');
-  if (pi > 0 || (pi === 0 && text.indexOf('<?', 2) >= 0)) return undefined;
+  // `!` and `?` are rare in a request: a search for one character is one memchr, where a search
+  // for `<!` stops at every `<`. So the exact searches run only when the character is there.
+  if (text.includes('&') || (text.includes('!') && text.includes('<!'))) return undefined;
+  let afterDecl = 0;
+  if (text.startsWith('<?')) {
+    afterDecl = text.indexOf('?>', 2);
+    if (afterDecl < 0) return undefined;
+    afterDecl += 2;
+  }
+  if (text.includes('?', afterDecl) && text.includes('<?', afterDecl)) return undefined;
   if (!FRAME_START.test(text) || !FRAME_END.test(text.slice(-80))) return undefined;
   const values: Array<string | undefined> = new Array<string | undefined>(SHORT_NAMES.length).fill(undefined);
   for (let pos = text.indexOf(':1.0:'); pos >= 0; pos = text.indexOf(':1.0:', pos)) {
@@ -347,7 +354,9 @@ function findAttributes(text: string): CurriRequest | undefined {
     if (f < 0 || values[f] !== undefined) continue;
     // It must be the whole AttributeId of an Attribute start tag, followed by <AttributeValue>text</.
     const quote = at - PREFIX_HEAD.length - 1;
-    const lt = text.lastIndexOf('<', at);
+    // The tag's `<` is a few characters back (a loop: lastIndexOf is a runtime call in V8).
+    let lt = at;
+    while (lt >= 0 && text.charCodeAt(lt) !== 60) lt--;
     if (lt < 0 || text.charCodeAt(lt + 1) === 47) return undefined;
     const name = classify(text, lt + 1);
     if (name.kind !== ATTRIBUTE || attributeIdQuote(text, name.end, at) !== quote) return undefined;
@@ -366,10 +375,33 @@ function findAttributes(text: string): CurriRequest | undefined {
     values[f] = (raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw).trim();
     pos = close;
   }
+  return requestFrom(values);
+}
+
+const AT = {
+  callingNumber: FIELD_NAMES.indexOf('callingNumber'), calledNumber: FIELD_NAMES.indexOf('calledNumber'),
+  transformedCgpn: FIELD_NAMES.indexOf('transformedCgpn'), transformedCdpn: FIELD_NAMES.indexOf('transformedCdpn'),
+  callingDeviceName: FIELD_NAMES.indexOf('callingDeviceName'), triggerPointType: FIELD_NAMES.indexOf('triggerPointType'),
+};
+
+/**
+ * The request from the values by field index, fields in the order `toRequest` gives them (named
+ * stores: one object shape for every CUCM request, where `req[field] = v` goes through a generic
+ * keyed store).
+ */
+function requestFrom(v: ReadonlyArray<string | undefined>): CurriRequest {
   const req: CurriRequest = {};
-  for (let f = 0; f < FIELD_NAMES.length; f++) {
-    const v = values[f];
-    if (v !== undefined) req[FIELD_NAMES[f]!] = v;
-  }
+  const callingNumber = v[AT.callingNumber];
+  const calledNumber = v[AT.calledNumber];
+  const transformedCgpn = v[AT.transformedCgpn];
+  const transformedCdpn = v[AT.transformedCdpn];
+  const callingDeviceName = v[AT.callingDeviceName];
+  const triggerPointType = v[AT.triggerPointType];
+  if (callingNumber !== undefined) req.callingNumber = callingNumber;
+  if (calledNumber !== undefined) req.calledNumber = calledNumber;
+  if (transformedCgpn !== undefined) req.transformedCgpn = transformedCgpn;
+  if (transformedCdpn !== undefined) req.transformedCdpn = transformedCdpn;
+  if (callingDeviceName !== undefined) req.callingDeviceName = callingDeviceName;
+  if (triggerPointType !== undefined) req.triggerPointType = triggerPointType;
   return req;
 }

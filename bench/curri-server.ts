@@ -29,7 +29,11 @@ if (values.mode === 'bare') {
     ctx.body = xml;
   });
 } else {
-  const config = loadConfig({ TOLLGATE_DB: `sqlite:${values.db}`, TOLLGATE_LOG_LEVEL: 'silent' });
+  // The lock poll and directory refresh intervals may be set (bench:curri-instructions slows them).
+  const config = loadConfig({
+    TOLLGATE_DB: `sqlite:${values.db}`, TOLLGATE_LOG_LEVEL: 'silent',
+    TOLLGATE_LOCK_POLL_MS: process.env.TOLLGATE_LOCK_POLL_MS, TOLLGATE_LOCK_DIRECTORY_REFRESH_MS: process.env.TOLLGATE_LOCK_DIRECTORY_REFRESH_MS,
+  });
   const db = openDb(config.db);
   const lock = createPhoneLockServices(config, db, log, { push: false });
   await lock.phoneLock.start();

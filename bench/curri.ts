@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { decodeCurriResponse } from '../curri/index.js';
-import { migrateLatest, openDb } from '../src/db/knex.js';
-import { curriRequest } from '../test/support/curri.js';
+import { CURRI_BENCH_HEADERS, curriBenchBodies, prepareCurriBench } from './curri-fixture.js';
 
 /**
  * CURRI benchmark (`npm run bench:curri [-- --seconds N]`). 10,000 lines (one user, device and
@@ -25,29 +24,7 @@ import { curriRequest } from '../test/support/curri.js';
  */
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, 'cpu-prof': { type: 'boolean' } } });
 const SECONDS = Math.max(2, Number(values.seconds ?? 8));
-const LINES = 10_000;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-const device = (i: number) => `SEP${(0xa00000000000 + i).toString(16).toUpperCase()}`;
-const ext = (i: number) => String(20000 + i);
-
-async function prepare(file: string): Promise<void> {
-  const db = openDb(`sqlite:${file}`);
-  await migrateLatest(db);
-  const [site] = await db('sites').insert({ code: 'B', name: 'Bench', country: 'US', timezone: 'UTC', currency: 'USD', created_at: 0 }).returning('id');
-  const siteId = Number(typeof site === 'object' ? site.id : site);
-  await db('access_codes').insert({ site_id: siteId, code: '9' });
-  for (let start = 0; start < LINES; start += 500) {
-    const users = Array.from({ length: Math.min(500, LINES - start) }, (_, k) => ({
-      username: `u${start + k}`, site_id: siteId, partition: 'PT_INTERNAL', extension: ext(start + k), created_at: 0, updated_at: 0,
-    }));
-    const ids = await db('users').insert(users).returning('id');
-    await db('user_devices').insert(ids.map((r: { id: number } | number, k: number) => ({ device_name: device(start + k), user_id: typeof r === 'object' ? r.id : r })));
-  }
-  const locked = Array.from({ length: LINES / 100 }, (_, k) => ({ partition: 'PT_INTERNAL', extension: ext(k * 100), reason: 'admin', since: 0, who: 'bench', channel: 'cli' }));
-  await db('line_locks').insert(locked);
-  await db.destroy();
-}
 
 function startServer(mode: 'bare' | 'curri', dbFile: string): Promise<{ port: number; child: ChildProcess }> {
   const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(tmpdir(), `tollgate-curri-prof-${mode}`)}`] : [];
@@ -63,12 +40,8 @@ function startServer(mode: 'bare' | 'curri', dbFile: string): Promise<{ port: nu
   });
 }
 
-/** Bodies from random lines to random outside numbers (about 1% from locked lines). */
-const bodies = Array.from({ length: 4096 }, (_, k) => {
-  const i = Math.floor(Math.random() * LINES);
-  return Buffer.from(curriRequest({ calling: ext(i), called: `9${1_503_555_0000 + k}`, cgpn: `+1503555${ext(i)}`, cdpn: `+1${1_503_555_0000 + k}`, device: device(i) }));
-});
-const HEADERS = { 'content-type': 'text/xml; charset=ISO-8859-1', methodname: 'isRoleAccessAllowed', 'user-agent': 'CiscoUCM-HttpClient/1.0' };
+const bodies = curriBenchBodies();
+const HEADERS = CURRI_BENCH_HEADERS;
 
 /** User + system CPU time of a server process so far, in µs. */
 function cpuOf(child: ChildProcess): Promise<number> {
@@ -131,7 +104,7 @@ const dir = await mkdtemp(path.join(tmpdir(), 'tollgate-bench-curri-'));
 const dbFile = path.join(dir, 'bench.db');
 const children: ChildProcess[] = [];
 try {
-  await prepare(dbFile);
+  await prepareCurriBench(dbFile);
   const servers = { bare: { ...(await startServer('bare', dbFile)), path: '/' }, curri: { ...(await startServer('curri', dbFile)), path: '/curri' } };
   for (const s of Object.values(servers)) children.push(s.child);
   const modes = ['bare', 'curri'] as const;

@@ -59,7 +59,6 @@ export function toRequest(attributes: ReadonlyMap<string, string>): CurriRequest
   return req;
 }
 const FIELDS = Object.entries(CURRI_ATTRIBUTES).map(([short, field]) => [CISCO_ATTRIBUTE_PREFIX + short, field] as const);
-const FIELD_BY_SHORT = new Map(Object.entries(CURRI_ATTRIBUTES));
 
 const ENTITY = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z]+);/g;
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -270,43 +269,139 @@ function isBlank(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/** The short names (lower case) and the request fields, in the same order. */
+const SHORT_NAMES = FIELDS.map(([id]) => id.slice(CISCO_ATTRIBUTE_PREFIX.length));
+const FIELD_NAMES = FIELDS.map(([, field]) => field);
+
+/** Which short name the letters `text[from, from + length)` are (without case), or -1. */
+function shortName(text: string, from: number, length: number): number {
+  for (let f = 0; f < SHORT_NAMES.length; f++) {
+    const name = SHORT_NAMES[f]!;
+    if (name.length === length && same(text, from, name)) return f;
+  }
+  return -1;
+}
+
+function isLetter(c: number): boolean {
+  const l = c | 0x20;
+  return l >= 97 && l <= 122;
+}
+
 /**
- * The fast path, for requests laid out as CUCM sends them (no comment, CDATA, DOCTYPE or
- * processing instruction inside; each `Attribute` start tag directly followed by its
- * `AttributeValue` text): it jumps from one `…uc:1.0:<name>` to the next (a native string
- * search) instead of walking every tag, and reads only the attributes tollgate uses. On any
- * other shape it returns undefined and the tags are walked; both give the same answer (tested).
+ * Index of the opening quote of the value of the tag's `AttributeId` attribute (any prefix and
+ * case), scanning the tag text from `from` (just past the tag name) up to `limit`; -1 if there is
+ * none before `limit` or the tag ends first.
+ */
+function attributeIdQuote(text: string, from: number, limit: number): number {
+  for (let i = from; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      // Skip another attribute's quoted value.
+      const close = text.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (close < 0) return -1;
+      i = close;
+      continue;
+    }
+    if (c === 62 || c === 60) return -1;
+    if ((c | 0x20) !== 97) continue;
+    const before = text.charCodeAt(i - 1);
+    if ((!isSpace(before) && before !== 58) || !same(text, i, 'attributeid')) continue;
+    let k = i + 11;
+    while (isSpace(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) !== 61) continue;
+    k++;
+    while (isSpace(text.charCodeAt(k))) k++;
+    const q = text.charCodeAt(k);
+    return q === 34 || q === 39 ? k : -1;
+  }
+  return -1;
+}
+
+/** `urn:cisco:uc` before `:1.0:`: the quote of an id written exactly as CUCM writes it is 13 before. */
+const PREFIX_HEAD = CISCO_ATTRIBUTE_PREFIX.slice(0, -':1.0:'.length);
+
+/**
+ * The fast path, for requests laid out as CUCM sends them (no comment, CDATA, DOCTYPE, entity or
+ * character reference, processing instruction inside; each `Attribute` start tag directly
+ * followed by its `AttributeValue` text). One pass: it jumps from one `uc:1.0:<name>` to the next
+ * (a native string search), tells which of the attributes tollgate reads it names by comparing
+ * characters (no string is made), checks in place that it is the `AttributeId` of an `Attribute`
+ * start tag, and slices the value. It returns undefined, and the tags are walked, on any other
+ * shape: an id with spaces or entities, a value with markup, anything unusual; both give the
+ * same answer (tested against saxes).
  */
 function findAttributes(text: string): CurriRequest | undefined {
-  const pi = text.indexOf('<?');
-  if (pi > 0 || (pi === 0 && text.indexOf('<?', 2) >= 0) || text.includes('<!')) return undefined;
+  // `!` and `?` are rare in a request: a search for one character is one memchr, where a search
+  // for `<!` stops at every `<`. So the exact searches run only when the character is there.
+  if (text.includes('&') || (text.includes('!') && text.includes('<!'))) return undefined;
+  let afterDecl = 0;
+  if (text.startsWith('<?')) {
+    afterDecl = text.indexOf('?>', 2);
+    if (afterDecl < 0) return undefined;
+    afterDecl += 2;
+  }
+  if (text.includes('?', afterDecl) && text.includes('<?', afterDecl)) return undefined;
   if (!FRAME_START.test(text) || !FRAME_END.test(text.slice(-80))) return undefined;
-  const req: CurriRequest = {};
+  const values: Array<string | undefined> = new Array<string | undefined>(SHORT_NAMES.length).fill(undefined);
   for (let pos = text.indexOf(':1.0:'); pos >= 0; pos = text.indexOf(':1.0:', pos)) {
     const at = pos;
     pos += 5;
     if ((text.charCodeAt(at - 1) | 0x20) !== 99 || (text.charCodeAt(at - 2) | 0x20) !== 117) continue; // "uc"
     let e = pos;
-    while (e < text.length && ((text.charCodeAt(e) | 0x20) >= 97 && (text.charCodeAt(e) | 0x20) <= 122)) e++;
-    const short = text.slice(pos, e).toLowerCase();
-    const field = FIELD_BY_SHORT.get(short as keyof typeof CURRI_ATTRIBUTES);
-    if (field === undefined || req[field] !== undefined) continue;
-    // It must be the AttributeId of an Attribute start tag, followed by <AttributeValue>text</.
-    const lt = text.lastIndexOf('<', at);
+    while (isLetter(text.charCodeAt(e))) e++;
+    // Another id of Cisco's (its letters are not one of the names read), or one read already.
+    const f = shortName(text, pos, e - pos);
+    if (f < 0 || values[f] !== undefined) continue;
+    // It must be the whole AttributeId of an Attribute start tag, followed by <AttributeValue>text</.
+    const quote = at - PREFIX_HEAD.length - 1;
+    // The tag's `<` is a few characters back (a loop: lastIndexOf is a runtime call in V8).
+    let lt = at;
+    while (lt >= 0 && text.charCodeAt(lt) !== 60) lt--;
     if (lt < 0 || text.charCodeAt(lt + 1) === 47) return undefined;
-    const { kind, end: nameEnd } = classify(text, lt + 1);
-    const end = tagEnd(text, lt + 1);
-    if (kind !== ATTRIBUTE || end < at || text.charCodeAt(end - 1) === 47) return undefined;
-    if (attributeId(text, nameEnd, end) !== CISCO_ATTRIBUTE_PREFIX + short) return undefined;
+    const name = classify(text, lt + 1);
+    if (name.kind !== ATTRIBUTE || attributeIdQuote(text, name.end, at) !== quote) return undefined;
+    if (text.charCodeAt(e) !== text.charCodeAt(quote) || !same(text, quote + 1, PREFIX_HEAD)) return undefined;
+    const end = tagEnd(text, e + 1);
+    if (text.charCodeAt(end - 1) === 47) return undefined;
     const v = text.indexOf('<', end + 1);
-    if (v < 0 || !isBlank(text, end + 1, v) || text.charCodeAt(v + 1) === 47) return undefined;
-    const vEnd = tagEnd(text, v + 1);
-    if (classify(text, v + 1).kind !== ATTRIBUTE_VALUE || text.charCodeAt(vEnd - 1) === 47) return undefined;
+    if (v < 0 || text.charCodeAt(v + 1) === 47 || !isBlank(text, end + 1, v)) return undefined;
+    const valueName = classify(text, v + 1);
+    if (valueName.kind !== ATTRIBUTE_VALUE) return undefined;
+    const vEnd = tagEnd(text, valueName.end);
+    if (text.charCodeAt(vEnd - 1) === 47) return undefined;
     const close = text.indexOf('<', vEnd + 1);
     if (close < 0 || text.charCodeAt(close + 1) !== 47) return undefined;
     const raw = text.slice(vEnd + 1, close);
-    req[field] = unescape(raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw).trim();
+    values[f] = (raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw).trim();
     pos = close;
   }
+  return requestFrom(values);
+}
+
+const AT = {
+  callingNumber: FIELD_NAMES.indexOf('callingNumber'), calledNumber: FIELD_NAMES.indexOf('calledNumber'),
+  transformedCgpn: FIELD_NAMES.indexOf('transformedCgpn'), transformedCdpn: FIELD_NAMES.indexOf('transformedCdpn'),
+  callingDeviceName: FIELD_NAMES.indexOf('callingDeviceName'), triggerPointType: FIELD_NAMES.indexOf('triggerPointType'),
+};
+
+/**
+ * The request from the values by field index, fields in the order `toRequest` gives them (named
+ * stores: one object shape for every CUCM request, where `req[field] = v` goes through a generic
+ * keyed store).
+ */
+function requestFrom(v: ReadonlyArray<string | undefined>): CurriRequest {
+  const req: CurriRequest = {};
+  const callingNumber = v[AT.callingNumber];
+  const calledNumber = v[AT.calledNumber];
+  const transformedCgpn = v[AT.transformedCgpn];
+  const transformedCdpn = v[AT.transformedCdpn];
+  const callingDeviceName = v[AT.callingDeviceName];
+  const triggerPointType = v[AT.triggerPointType];
+  if (callingNumber !== undefined) req.callingNumber = callingNumber;
+  if (calledNumber !== undefined) req.calledNumber = calledNumber;
+  if (transformedCgpn !== undefined) req.transformedCgpn = transformedCgpn;
+  if (transformedCdpn !== undefined) req.transformedCdpn = transformedCdpn;
+  if (callingDeviceName !== undefined) req.callingDeviceName = callingDeviceName;
+  if (triggerPointType !== undefined) req.triggerPointType = triggerPointType;
   return req;
 }

@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps): Koa {
     app.use(async function curri(ctx, next) {
       if (ctx.path !== s.curriPath) return next();
       ctx.respond = false;
-      await handle(ctx.req, ctx.res);
+      handle(ctx.req, ctx.res);
     });
   }
   app.use(requestLogger(deps.log));

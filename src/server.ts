@@ -152,7 +152,12 @@ export async function startServer(config: Config, options: { log?: Logger; budge
   let adSync: { stop(): void } | undefined;
   if (portal.ldap) {
     const ldap = portal.ldap;
-    const run = () => syncDirectory({ db: runtime.db, ldap, attributes: config.ldapAttributes, now: Math.floor(Date.now() / 1000) });
+    // Synced users reach Phone Lock's CURRI decisions at once, not at the next timed refresh.
+    const run = async () => {
+      const report = await syncDirectory({ db: runtime.db, ldap, attributes: config.ldapAttributes, now: Math.floor(Date.now() / 1000) });
+      await lock.phoneLock.refreshDirectory().catch((err: Error) => log.warn({ err: err.message }, 'Phone Lock directory not reread after the directory sync'));
+      return report;
+    };
     portal = { ...portal, syncDirectory: run };
     if (config.ldapSyncCron) adSync = scheduleDirectorySync({ cron: config.ldapSyncCron, run, log: log.child({ component: 'ad-sync' }) });
   }

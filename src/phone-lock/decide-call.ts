@@ -30,7 +30,10 @@ function isEmergency(n: string, dir: LockDirectory): boolean {
   if (n.length > 12) return false;
   const digits = n.startsWith('+') ? n.slice(1) : n;
   if (dir.emergency.has(digits)) return true;
-  for (const code of dir.accessCodes) if (digits.startsWith(code) && dir.emergency.has(digits.slice(code.length))) return true;
+  for (const code of dir.accessCodes) {
+    // Only a number short enough to be one with its access code is cut (no string otherwise).
+    if (digits.length - code.length <= dir.emergencyMaxLength && digits.startsWith(code) && dir.emergency.has(digits.slice(code.length))) return true;
+  }
   return false;
 }
 
@@ -42,19 +45,25 @@ function lockedCallingLine(req: CurriRequest, locks: LockSet, dir: LockDirectory
   if (device) {
     // The device names the partition: a same extension in another partition is another line.
     const { partition, extension } = device.owner;
-    for (const n of [a, b]) if (n !== undefined && locks.isLocked(partition, n)) return { line: { partition, extension: n }, owner: device.owner };
+    if (a !== undefined && locks.isLocked(partition, a)) return { line: { partition, extension: a }, owner: device.owner };
+    if (b !== undefined && locks.isLocked(partition, b)) return { line: { partition, extension: b }, owner: device.owner };
     if ((a?.endsWith(extension) || b?.endsWith(extension)) && locks.isLocked(partition, extension)) return { line: device.owner, owner: device.owner };
     return undefined;
   }
-  for (const n of [a, b]) {
-    const parts = n === undefined ? undefined : locks.lockedPartitions(n);
-    if (n !== undefined && parts && parts.size > 0) {
-      const partition = parts.values().next().value as string;
-      return { line: { partition, extension: n }, owner: dir.byExtension.get(n)?.find((o) => o.partition === partition) };
-    }
-  }
-  return undefined;
+  return lockedAnywhere(a, locks, dir) ?? lockedAnywhere(b, locks, dir);
 }
+
+/** The line of `extension` when it is locked in some partition (the device is unknown). */
+function lockedAnywhere(extension: string | undefined, locks: LockSet, dir: LockDirectory): { line: LineKey; owner?: LineOwner } | undefined {
+  const parts = extension === undefined ? undefined : locks.lockedPartitions(extension);
+  if (extension === undefined || !parts || parts.size === 0) return undefined;
+  const partition = parts.values().next().value as string;
+  return { line: { partition, extension }, owner: dir.byExtension.get(extension)?.find((o) => o.partition === partition) };
+}
+
+// The verdicts without a line, made once (nearly every call gets one of them).
+const EMERGENCY: CallVerdict = Object.freeze({ action: 'continue', why: 'emergency' });
+const NOT_LOCKED: CallVerdict = Object.freeze({ action: 'continue', why: 'not-locked' });
 
 /**
  * Decides a call from memory only: (a) emergency numbers continue, whether the line is locked or
@@ -63,10 +72,10 @@ function lockedCallingLine(req: CurriRequest, locks: LockSet, dir: LockDirectory
  */
 export function decideCall(req: CurriRequest, locks: LockSet, dir: LockDirectory, policy: CallPolicy): CallVerdict {
   const { calledNumber: cdpn, transformedCdpn: tcdpn } = req;
-  if ((cdpn && isEmergency(cdpn, dir)) || (tcdpn && isEmergency(tcdpn, dir))) return { action: 'continue', why: 'emergency' };
-  if (locks.size === 0) return { action: 'continue', why: 'not-locked' };
+  if ((cdpn && isEmergency(cdpn, dir)) || (tcdpn && isEmergency(tcdpn, dir))) return EMERGENCY;
+  if (locks.size === 0) return NOT_LOCKED;
   const locked = lockedCallingLine(req, locks, dir);
-  if (!locked) return { action: 'continue', why: 'not-locked' };
+  if (!locked) return NOT_LOCKED;
   const called = [cdpn, tcdpn].filter((n): n is string => n !== undefined && n !== '');
   const siteChoice = locked.owner?.siteId == null ? null : dir.siteAllowInternal.get(locked.owner.siteId);
   if ((siteChoice ?? policy.allowInternal) && called.some((n) => dir.byExtension.has(n))) {

@@ -36,6 +36,8 @@ export interface LockDirectory {
   siteAllowInternal: ReadonlyMap<number, boolean | null>;
   /** Default emergency numbers: 911, 112, 999, 000, 110, 118 and those of every site's country. */
   emergency: ReadonlySet<string>;
+  /** The length of the longest emergency number. */
+  emergencyMaxLength: number;
   /** Outside-line access codes of every site (emergency numbers are matched with and without them). */
   accessCodes: readonly string[];
 }
@@ -83,6 +85,7 @@ export async function loadLockDirectory(db: Db, emergencyOverride?: readonly str
     byExtension,
     siteAllowInternal: new Map(siteOptions.map((s) => [Number(s.id), s.lock_allow_internal === null ? null : Boolean(s.lock_allow_internal)])),
     emergency,
+    emergencyMaxLength: Math.max(0, ...[...emergency].map((n) => n.length)),
     accessCodes: [...new Set(sites.flatMap((s) => s.accessCodes))].filter((c) => c !== ''),
   };
 }

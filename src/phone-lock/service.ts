@@ -73,7 +73,7 @@ export class PhoneLock {
   constructor(private readonly o: PhoneLockOptions) {
     this.now = o.now ?? (() => Date.now());
     this.policy = callPolicy(o.allowNumbers, o.allowInternal);
-    this.dir = { devices: new Map(), devicesByLine: new Map(), byUsername: new Map(), byExtension: new Map(), siteAllowInternal: new Map(), emergency: new Set(), accessCodes: [] };
+    this.dir = { devices: new Map(), devicesByLine: new Map(), byUsername: new Map(), byExtension: new Map(), siteAllowInternal: new Map(), emergency: new Set(), emergencyMaxLength: 0, accessCodes: [] };
   }
 
   get directory(): LockDirectory {

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import pino from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { decodeCurriResponse } from '../../curri/index.js';
+import { requestListener } from '../../src/app.js';
 import { CAMEL_REQUEST, CUCM_HEADERS, DEVNET_REQUEST, curriRequest } from '../support/curri.js';
 import { setupLock, TOKEN } from '../support/lock.js';
+import { addAccount, apiToken } from '../support/portal.js';
 
 type Setup = Awaited<ReturnType<typeof setupLock>>;
 
@@ -138,9 +145,47 @@ describe('CURRI endpoint', () => {
     }
   });
 
+  it('a user change made through the portal API reaches the very next decision (no wait for the timed directory refresh)', async () => {
+    await addAccount(s.db, 'root', '1000', { level: 10 });
+    const token = await apiToken(s.app, 'root');
+    const bob = (await s.http().get('/api/users?q=bob').set('Authorization', `Bearer ${token}`).expect(200)).body.users[0];
+    const line = { partition: 'PT_A', extension: '1001' };
+    await s.phoneLock.setLock({ line, reason: 'admin', locked: true, who: 't', channel: 'api' });
+    try {
+      const fromNewPhone = curriRequest({ calling: '1001', called: '0015551234567', device: 'SEPDDD000000004' });
+      // Unknown device: 1001 is locked in PT_A, so the call is refused.
+      assert.equal((await decide(s, fromNewPhone)).decision, 'Deny');
+      // The phone becomes bob's (PT_B, not locked): allowed at once.
+      await s.http().patch(`/api/users/${bob.id}`).set('Authorization', `Bearer ${token}`).send({ devices: ['SEPBBB000000002', 'SEPDDD000000004'] }).expect(200);
+      assert.equal((await decide(s, fromNewPhone)).decision, 'Permit');
+      // A new user with the phone in PT_A (locked): refused at once.
+      await s.http().patch(`/api/users/${bob.id}`).set('Authorization', `Bearer ${token}`).send({ devices: ['SEPBBB000000002'] }).expect(200);
+      const created = await s.http().post('/api/users').set('Authorization', `Bearer ${token}`)
+        .send({ username: 'dora', extension: '1001', partition: 'PT_A', devices: ['SEPDDD000000004'] }).expect(201);
+      assert.equal(s.phoneLock.device('SEPDDD000000004')?.owner.username, 'dora');
+      assert.equal((await decide(s, fromNewPhone)).decision, 'Deny');
+      // Deleted: the device is unknown again.
+      await s.http().delete(`/api/users/${created.body.id}`).set('Authorization', `Bearer ${token}`).expect(204);
+      assert.equal(s.phoneLock.device('SEPDDD000000004'), undefined);
+    } finally {
+      await s.phoneLock.setLock({ line, reason: 'admin', locked: false, who: 't', channel: 'api' });
+    }
+  });
+
   it('counts decisions and latency on /metrics', async () => {
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}+.]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = (await s.http().get('/metrics').expect(200)).text;
     await decide(s, CAMEL_REQUEST);
+    await decide(s, DEVNET_REQUEST);
+    await decide(s, '<Request');
     const res = await s.http().get('/metrics').expect(200);
+    const delta = (series: string) => value(res.text, series) - value(before, series);
+    assert.equal(delta('tollgate_curri_decisions_total{decision="continue",why="not-locked"}'), 2);
+    assert.equal(delta('tollgate_curri_decisions_total{decision="continue",why="failure"}'), 1);
+    assert.equal(delta('tollgate_curri_decision_seconds_count{decision="continue"}'), 3);
+    assert.equal(delta('tollgate_curri_decision_seconds_bucket{le="+Inf",decision="continue"}'), 3);
+    // Read twice, the counters do not move (they are added once, when read).
+    assert.equal(value((await s.http().get('/metrics').expect(200)).text, 'tollgate_curri_decisions_total{decision="continue",why="not-locked"}'), value(res.text, 'tollgate_curri_decisions_total{decision="continue",why="not-locked"}'));
     assert.match(res.text, /tollgate_curri_decisions_total\{decision="continue",why="not-locked"\} \d+/);
     assert.match(res.text, /tollgate_curri_decisions_total\{decision="continue",why="failure"\} \d+/);
     assert.match(res.text, /tollgate_curri_decisions_total\{decision="reject",why="locked"\} \d+/);
@@ -163,6 +208,43 @@ describe('CURRI endpoint options', () => {
       assert.equal((await decide(s2, CAMEL_REQUEST, '/pdp/AuthorizationEndPoint')).decision, 'Permit');
     } finally {
       await s2.close();
+    }
+  });
+});
+
+describe('CURRI in front of Koa (the server\'s listener)', () => {
+  it('decides on a real socket; a client that drops mid-body is logged, not decided, and the server goes on', async () => {
+    const lines: string[] = [];
+    const s = await setupLock('sqlite', {}, { log: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
+    const server = http.createServer(requestListener(s.app));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const socket = net.connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write('POST /curri HTTP/1.1\r\nHost: t\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n<Request><Subject>');
+      await delay(50);
+      socket.destroy();
+      for (let i = 0; i < 100 && !lines.some((l) => l.includes('CURRI request not decided')); i++) await delay(20);
+      assert.ok(lines.some((l) => l.includes('CURRI request not decided')), lines.join(''));
+      const res = await fetch(`http://127.0.0.1:${port}/curri`, { method: 'POST', headers: CUCM_HEADERS, body: CAMEL_REQUEST });
+      assert.equal(res.status, 200);
+      assert.equal(decodeCurriResponse(await res.text()).decision, 'Permit');
+      // Two chunks: the body is put together before it is read (a locked line: Deny only if it was).
+      await s.phoneLock.setLock({ line: { partition: 'PT_A', extension: '1001' }, reason: 'admin', locked: true, who: 't', channel: 'api' });
+      const body = curriRequest({ calling: '1001', called: '0015551234567', device: 'SEPAAA000000001' });
+      const split = http.request({ host: '127.0.0.1', port, path: '/curri', method: 'POST', headers: { ...CUCM_HEADERS, 'Content-Length': Buffer.byteLength(body) } });
+      split.write(body.slice(0, 300));
+      await delay(30);
+      split.end(body.slice(300));
+      const [answer] = (await once(split, 'response')) as [http.IncomingMessage];
+      let text = '';
+      for await (const c of answer) text += c;
+      assert.equal(decodeCurriResponse(text).decision, 'Deny');
+    } finally {
+      server.close();
+      await s.close();
     }
   });
 });

@@ -44,6 +44,18 @@ describe('CURRI request codec', () => {
     assert.equal(r.calledNumber, undefined);
   });
 
+  it('reads an AttributeId written with a character reference or spaces as the full parser does', () => {
+    const base = curriRequest({ calling: '1001', called: '2002', device: 'SEP1' });
+    for (const body of [
+      base.replace('uc:1.0:callingnumber', 'uc:1.0:calling&#110;umber'),
+      base.replace('"urn:Cisco:uc:1.0:callingnumber"', '" urn:Cisco:uc:1.0:callingnumber\t"'),
+      base.replace('"urn:Cisco:uc:1.0:callingnumber"', "'urn:Cisco:uc:1.0:callingnumber'"),
+    ]) {
+      assert.equal(decodeCurriRequest(body).callingNumber, '1001', body);
+      assert.deepEqual(decodeCurriRequest(body), decodeCurriRequestStrict(body));
+    }
+  });
+
   it('refuses a DOCTYPE: billion laughs and external entities are never expanded', () => {
     const laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">' +
       '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><Request><Subject><Attribute AttributeId="urn:Cisco:uc:1.0:callingnumber"><AttributeValue>&lol3;</AttributeValue></Attribute></Subject></Request>';

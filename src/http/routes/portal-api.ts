@@ -52,7 +52,7 @@ export function portalApi(deps: {
   const now = deps.now;
   const throttle = createLoginThrottle({ db, ...portal.throttle, now });
   /** Users, extensions and devices feed Phone Lock's directory: reload it after a change rather than at the next refresh. */
-  const refreshLock = async () => deps.phoneLock?.refreshDirectory().catch((err: Error) => deps.log.warn({ err }, 'directory refresh failed'));
+  const refreshLock = async () => deps.phoneLock?.refreshDirectory().catch((err: Error) => deps.log.warn({ err: err.message }, 'Phone Lock directory not reread after a user change'));
   const zoneOf = (userId: number) => viewerTimeZone({ db, userId, fallback: deps.defaultTimezone ?? 'UTC' });
 
   function issueSession(ctx: Parameters<Parameters<ApiRegistry['add']>[2]>[0]['ctx'], user: DbUserRow, kind: 'portal' | 'api') {

@@ -125,8 +125,11 @@ const schema = z
     watchIntervalMs: z.coerce.number().int().min(100).default(2000),
     /** Largest CDR file a receiver accepts, in bytes. */
     maxFileBytes: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
-    /** Rows committed per transaction by the miner. */
-    batchSize: z.coerce.number().int().min(1).max(100000).default(2000),
+    /**
+     * CDR lines committed per transaction by the miner (the checkpoint). Parsed and inserted in
+     * batches of at most 2,000 lines; a transaction also commits after one second.
+     */
+    batchSize: z.coerce.number().int().min(1).max(100000).default(10000),
     minerPollMs: z.coerce.number().int().min(50).default(1000),
     /** Classify and rate calls as they are stored (off: stored unrated; `tollgate recalculate` rates them later). */
     rating: flag.default(true),

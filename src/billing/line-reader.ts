@@ -1,9 +1,8 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 
-/** A line longer than this (in characters) is cut and reported as malformed; CUCM rows are < 8 kB. */
-export const MAX_LINE_CHARS = 1024 * 1024;
-/** How much of an over-long line is kept as the discarded row's raw text. */
+/** A line longer than this (in bytes) is cut and reported as malformed; CUCM rows are < 8 kB. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+/** How much of an over-long line is kept as the discarded row's raw text (bytes, so at most as many characters). */
 export const KEPT_CHARS = 64 * 1024;
 
 export interface LineSink {
@@ -13,57 +12,74 @@ export interface LineSink {
   afterChunk(): Promise<void>;
 }
 
+const LF = 10;
+const CR = 13;
+
 /**
  * Streams a file as lines: LF or CRLF, a missing final newline, a UTF-8 BOM. Bytes that are not
  * UTF-8 become U+FFFD (the caller decides whether the fields it needs are affected). Memory stays
- * bounded by one chunk plus `MAX_LINE_CHARS`, whatever the file holds.
+ * bounded by one chunk plus `MAX_LINE_BYTES`, whatever the file holds.
+ *
+ * Each line is decoded from the chunk's bytes on its own (a line feed byte never occurs inside a
+ * UTF-8 sequence), not sliced from a decoded chunk: a value the caller keeps from a line (a
+ * slice) then keeps that line alive, not the whole chunk's text. Kept slices of 256 kB chunk
+ * texts made the parser promote every chunk to the old generation.
  */
 export async function readLines(source: Readable, sink: LineSink): Promise<number> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let number = 0;
+  /** Start of the line in progress, from earlier chunks (copies, at most MAX_LINE_BYTES). */
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let overflow = false;
-  let first = true;
+  let number = 0;
   const emit = (text: string, tooLong: boolean) => {
     number++;
-    const t = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-    sink.line(t, number, tooLong);
+    if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    sink.line(text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text, number, tooLong);
   };
-  const take = (s: string) => {
+  const emitPending = (tail: Buffer | undefined) => {
+    if (overflow) {
+      emit(Buffer.concat(pending).toString('utf8'), true);
+    } else {
+      const all = tail ? [...pending, tail] : pending;
+      emit(Buffer.concat(all).toString('utf8'), false);
+    }
+    pending = [];
+    pendingBytes = 0;
+    overflow = false;
+  };
+  const keep = (piece: Buffer) => {
+    if (overflow || piece.length === 0) return;
+    if (pendingBytes + piece.length > MAX_LINE_BYTES) {
+      const kept = Buffer.concat([...pending, piece.subarray(0, Math.max(0, KEPT_CHARS - pendingBytes))]);
+      pending = [kept.subarray(0, Math.min(kept.length, KEPT_CHARS))];
+      pendingBytes = pending[0]!.length;
+      overflow = true;
+      return;
+    }
+    // A copy: a view would keep the whole chunk alive.
+    pending.push(Buffer.from(piece));
+    pendingBytes += piece.length;
+  };
+  for await (const chunk of source) {
+    const buf = chunk as Buffer;
     let start = 0;
     let nl: number;
-    while ((nl = s.indexOf('\n', start)) !== -1) {
-      if (overflow) {
-        emit(rest, true);
-        rest = '';
-        overflow = false;
+    while ((nl = buf.indexOf(LF, start)) !== -1) {
+      const length = nl - start;
+      if (pendingBytes > 0 || overflow || length > MAX_LINE_BYTES) {
+        if (overflow || pendingBytes + length > MAX_LINE_BYTES) {
+          keep(buf.subarray(start, nl));
+          emitPending(undefined);
+        } else emitPending(buf.subarray(start, nl));
       } else {
-        emit(start === 0 && rest !== '' ? rest + s.slice(0, nl) : s.slice(start, nl), false);
-        if (start === 0) rest = '';
+        emit(buf.toString('utf8', start, nl), false);
       }
       start = nl + 1;
     }
-    const tail = start === 0 ? s : s.slice(start);
-    if (overflow) return;
-    if (rest.length + tail.length > MAX_LINE_CHARS) {
-      rest = (rest + tail).slice(0, KEPT_CHARS);
-      overflow = true;
-    } else {
-      rest = start === 0 ? rest + tail : tail;
-    }
-  };
-  for await (const chunk of source) {
-    let s = decoder.write(chunk as Buffer);
-    if (first && s.length > 0) {
-      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-      first = false;
-    }
-    take(s);
+    if (start < buf.length) keep(buf.subarray(start));
     await sink.afterChunk();
   }
-  take(decoder.end());
-  if (overflow) emit(rest, true);
-  else if (rest !== '') emit(rest, false);
+  if (pendingBytes > 0 || overflow) emitPending(undefined);
   await sink.afterChunk();
   return number;
 }

@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex.js';
 import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
@@ -59,10 +61,25 @@ export interface MineOptions {
   shouldStop?: () => boolean;
   /** Force parsing in this thread (true) or in a worker (false); by default by file size. */
   inline?: boolean;
+  /** A transaction commits once open this long, even short of `batchSize` lines (default MAX_TRANSACTION_MS). */
+  maxTransactionMs?: number;
 }
 
 /** Thrown when `shouldStop` asked to stop after a committed batch. */
 export class MiningStopped extends Error {}
+
+/**
+ * Lines per parsed batch, the unit the parser sends and the miner inserts. A transaction (with
+ * the file's checkpoint) takes several, up to `batchSize` lines: on SQLite each commit writes
+ * every page it dirtied to the WAL, and the calls(user_id, start_at) index spreads a batch over
+ * one page per user, so a commit of 2,000 lines wrote about as many pages as one of 10,000.
+ */
+export const PARSE_BATCH_LINES = 2000;
+/**
+ * A transaction commits once it has been open this long, even short of `batchSize` lines: on
+ * SQLite the process's other queries wait for the one connection meanwhile.
+ */
+export const MAX_TRANSACTION_MS = 1000;
 
 /** Unknown account codes logged one by one per file; the rest are summed up in one warning. */
 const MAX_UNKNOWN_ACCOUNT_WARNINGS = 20;
@@ -73,20 +90,32 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
   /** Anonymous users made by automatic acquisition in committed batches of this file. */
   const acquired = new Map<string, number>();
   let unknownLogged = 0;
+  /** The transaction in progress: parsed batches inserted, not yet committed. */
+  let open: OpenTransaction | undefined;
 
   async function commit(batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch): Promise<void> {
     if (batch.layout) result.layout = batch.layout;
     if (batch.rows === 0 && batch.lastLine <= file.checkpoint_line && batch.header === null) return;
-    const created = new Map<string, number>();
-    const stored = await o.db.transaction(async (tx) => {
-      await relaxCommitDurability({ db: tx });
+    if (!open) {
+      const tx = await o.db.transaction();
+      open = { tx, openedAt: performance.now(), rows: 0, stored: 0, duplicates: 0, discarded: 0, created: new Map(), users: new Set(), unknownAccounts: [] };
+      try {
+        await relaxCommitDurability({ db: tx });
+      } catch (err) {
+        await rollback();
+        throw err;
+      }
+    }
+    const t = open;
+    const { tx } = t;
+    try {
       if (batch.header !== null && file.header === null) await setFileHeader({ db: tx, id: file.id, header: batch.header });
       for (const a of batch.acquire) {
         const key = `${a.partition}\u0000${a.line}`;
-        let id = acquired.get(key) ?? created.get(key);
+        let id = acquired.get(key) ?? t.created.get(key);
         if (id === undefined) {
           id = await ensureAnonymousUser({ db: tx, siteId: site.id, siteCode: site.code, partition: a.partition, line: a.line, now: o.now() });
-          created.set(key, id);
+          t.created.set(key, id);
         }
         setUserId(calls, a.index, id);
       }
@@ -97,23 +126,46 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
         duplicates: calls.count - n, discarded: batch.discardedRows, layout: result.layout, leaseUntil: o.leaseUntil(),
         unknownAccounts: batch.unknownAccounts.length, unknownDestinations: batch.unknownDestinations,
       });
-      return n;
-    });
-    for (const [k, v] of created) acquired.set(k, v);
-    for (const u of batch.unknownAccounts) {
+      t.rows += batch.rows;
+      t.stored += n;
+      t.duplicates += calls.count - n;
+      t.discarded += batch.discardedRows;
+      if (n > 0) for (const u of userIdsOf(calls)) t.users.add(u);
+      t.unknownAccounts.push(...batch.unknownAccounts);
+    } catch (err) {
+      await rollback();
+      throw err;
+    }
+    if (t.rows >= o.batchSize || performance.now() - t.openedAt >= (o.maxTransactionMs ?? MAX_TRANSACTION_MS)) await commitOpen();
+  }
+
+  /** Commits the transaction in progress, then counts, logs and reports what it stored. */
+  async function commitOpen(): Promise<void> {
+    const t = open;
+    if (!t) return;
+    open = undefined;
+    await t.tx.commit();
+    for (const [k, v] of t.created) acquired.set(k, v);
+    for (const u of t.unknownAccounts) {
       if (unknownLogged++ < MAX_UNKNOWN_ACCOUNT_WARNINGS) o.log.warn({ line: u.line, accountCode: u.code }, `unknown account code "${u.code}" at ${file.name}:${u.line}`);
     }
-    result.rows += batch.rows;
-    result.stored += stored;
-    result.duplicates += calls.count - stored;
-    result.discarded += batch.discardedRows;
-    if (stored > 0 && o.onBatch) {
-      o.onBatch({ siteId: site.id, fileId: file.id, stored, users: userIdsOf(calls) });
+    result.rows += t.rows;
+    result.stored += t.stored;
+    result.duplicates += t.duplicates;
+    result.discarded += t.discarded;
+    if (t.stored > 0 && o.onBatch) {
+      o.onBatch({ siteId: site.id, fileId: file.id, stored: t.stored, users: t.users });
     }
   }
 
+  async function rollback(): Promise<void> {
+    const t = open;
+    open = undefined;
+    if (t && !t.tx.isCompleted()) await t.tx.rollback().catch(() => undefined);
+  }
+
   const job: ParseJob = {
-    path: o.path, start: file.checkpoint_line, batchSize: o.batchSize, ctxData: o.ctxData, siteId: site.id,
+    path: o.path, start: file.checkpoint_line, batchSize: Math.min(o.batchSize, PARSE_BATCH_LINES), ctxData: o.ctxData, siteId: site.id,
     fileId: file.id, clusterId: o.clusterId, now: o.now(),
   };
   let inline = o.inline;
@@ -121,7 +173,17 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
     const size = await stat(o.path).then((s) => s.size, () => 0);
     inline = size < WORKER_MIN_BYTES;
   }
-  const parsed = inline ? await parseHere(job, commit, o.shouldStop) : await parseInWorker(job, commit, o.shouldStop);
+  let parsed: Parsed;
+  try {
+    parsed = inline ? await parseHere(job, commit, o.shouldStop) : await parseInWorker(job, commit, o.shouldStop);
+  } catch (err) {
+    // The rows read before a file error (a read failure half-way) are good: keep them, as the
+    // batches committed before it. Any other error undoes the transaction in progress.
+    if (err instanceof FileError && open) await commitOpen();
+    else await rollback();
+    throw err;
+  }
+  await commitOpen();
   if (parsed.stopped) throw new MiningStopped('stopped');
   if (result.layout === null && file.checkpoint_line === 0) {
     // An empty file, or one with only the header lines: valid, nothing to bill.
@@ -132,6 +194,20 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
   }
   o.log.debug({ ...result, inline }, 'file mined');
   return result;
+}
+
+/** Batches inserted in the transaction in progress, and what they stored. */
+interface OpenTransaction {
+  tx: Knex.Transaction;
+  openedAt: number;
+  rows: number;
+  stored: number;
+  duplicates: number;
+  discarded: number;
+  /** Anonymous users this transaction created (known to later batches once committed). */
+  created: Map<string, number>;
+  users: Set<number>;
+  unknownAccounts: Array<{ line: number; code: string }>;
 }
 
 interface Parsed {

@@ -76,7 +76,7 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
 
   function fresh(lastLine: number): ParsedBatch {
     return {
-      calls: new CallBatchBuilder(), acquire: [], discards: [], unknownAccounts: [], unknownDestinations: 0, lastLine, rows: 0, discardedRows: 0,
+      calls: new CallBatchBuilder(o.batchSize + (o.batchSize >> 2)), acquire: [], discards: [], unknownAccounts: [], unknownDestinations: 0, lastLine, rows: 0, discardedRows: 0,
       layout, header: null,
     };
   }
@@ -186,6 +186,7 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
     await readLines(source, {
       line: onLine,
       afterChunk: async () => {
+        b.calls.seal();
         if (fatal || stopped) {
           source.destroy();
           return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { KEPT_CHARS, MAX_LINE_CHARS, readLines } from '../../src/billing/line-reader.js';
+import { KEPT_CHARS, MAX_LINE_BYTES, readLines } from '../../src/billing/line-reader.js';
 
 async function lines(chunks: Array<Buffer | string>): Promise<Array<[number, string, boolean]>> {
   const out: Array<[number, string, boolean]> = [];
@@ -26,7 +26,7 @@ describe('readLines', () => {
     assert.deepEqual(await lines([Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0xff, 0x0a, 0x62])]), [[1, 'a\uFFFD', false], [2, 'b', false]]);
   });
   it('cuts a line over the limit, keeps its start, and goes on with the next line', async () => {
-    const big = 'x'.repeat(MAX_LINE_CHARS + 10);
+    const big = 'x'.repeat(MAX_LINE_BYTES + 10);
     const out = await lines(['ok\n', big.slice(0, 500_000), big.slice(500_000), '\nnext\n']);
     assert.equal(out.length, 3);
     assert.deepEqual(out[0], [1, 'ok', false]);
@@ -36,5 +36,19 @@ describe('readLines', () => {
   });
   it('an empty input has no lines', async () => {
     assert.deepEqual(await lines([]), []);
+  });
+});
+
+describe('readLines, line by line decoding', () => {
+  it('cuts an over-long line that arrives in one chunk', async () => {
+    const out = await lines([`a\n${'y'.repeat(MAX_LINE_BYTES + 1)}\r\nb`]);
+    assert.deepEqual(out.map(([n, t, tooLong]) => [n, t.length, tooLong]), [[1, 1, false], [2, KEPT_CHARS, true], [3, 1, false]]);
+  });
+  it('joins a CRLF split between chunks, and a line spread over many chunks', async () => {
+    assert.deepEqual(await lines(['a\r', '\nb', 'c', 'd\r\n']), [[1, 'a', false], [2, 'bcd', false]]);
+  });
+  it('strips the BOM of line 1 only, also when it arrives byte by byte', async () => {
+    const bom = [0xef, 0xbb, 0xbf].map((b) => Buffer.from([b]));
+    assert.deepEqual(await lines([...bom, 'x\n', Buffer.from([0xef, 0xbb, 0xbf, 0x79])]), [[1, 'x', false], [2, '\uFEFFy', false]]);
   });
 });

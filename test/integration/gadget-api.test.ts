@@ -91,6 +91,24 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.match((await as(alice, 'get', '/api/gadget/chart?period=month').expect(400)).body.error.message, /query\.period/);
     });
 
+    it('charts in the local days and hours of the user\'s site (New York: five hours behind London in November)', async () => {
+      const alice = (await signIn('alice')).body.token as string;
+      const zones = await s.db('sites').select('id', 'timezone');
+      await s.db('sites').update({ timezone: 'America/New_York' });
+      try {
+        const today = (await as(alice, 'get', '/api/gadget/chart?period=today').expect(200)).body;
+        assert.deepEqual(today.buckets.filter((b: { calls: number }) => b.calls > 0), [{ key: '04', calls: 4 }, { key: '12', calls: 1 }, { key: '14', calls: 1 }, { key: '15', calls: 1 }]);
+        assert.equal(today.from, '2026-11-17T05:00:00.000Z');
+        s.clock.t += 3 * 86400;
+        const week = (await as(alice, 'get', '/api/gadget/chart?period=week').expect(200)).body;
+        s.clock.t -= 3 * 86400;
+        assert.equal(week.from, '2026-11-14T05:00:00.000Z');
+        assert.deepEqual(week.buckets.map((b: { key: string; calls: number }) => `${b.key}:${b.calls}`), ['2026-11-14:0', '2026-11-15:0', '2026-11-16:0', '2026-11-17:7', '2026-11-18:0', '2026-11-19:0', '2026-11-20:0']);
+      } finally {
+        for (const z of zones) await s.db('sites').where({ id: z.id }).update({ timezone: z.timezone });
+      }
+    });
+
     it('shows the budget and locks and unlocks the own line with the gadget channel; CURRI follows', async () => {
       const alice = (await signIn('alice')).body.token as string;
       const budgets = (await as(alice, 'get', '/api/gadget/budgets').expect(200)).body;

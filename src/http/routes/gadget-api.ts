@@ -1,4 +1,5 @@
 import type { LoginThrottle } from '../../auth/throttle.js';
+import { viewerTimeZone } from '../../portal/home.js';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { authenticateUser } from '../../auth/login.js';
@@ -37,7 +38,7 @@ const gadgetSettings = z.object({ tokenDays: z.coerce.number().int(`whole days, 
  */
 export function gadgetApiRoutes(router: Router, api: ApiRegistry, deps: {
   db: Db; portal: PortalDeps; throttle: LoginThrottle; signer: GadgetSigner; webex: WebexVerifier | undefined; now: () => number;
-  budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined;
+  budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined; defaultTimezone?: string | undefined;
 }): void {
   const { db, portal, signer, now } = deps;
   const session = async (user: DbUserRow, via: 'password' | 'webex') => {
@@ -92,9 +93,12 @@ export function gadgetApiRoutes(router: Router, api: ApiRegistry, deps: {
       return { calls, next: null };
     });
 
-  api.add(router, { method: 'get', path: '/api/gadget/chart', tag: 'gadget', summary: 'The own outgoing calls per hour (today, yesterday) or per day (last 7 days), UTC', level: 2, token: 'gadget',
+  api.add(router, { method: 'get', path: '/api/gadget/chart', tag: 'gadget', summary: 'The own outgoing calls per hour (today, yesterday) or per day (last 7 days), in the user\'s site time zone', level: 2, token: 'gadget',
     query: z.object({ period: z.enum(CHART_PERIODS).default('today') }).strict() },
-    async ({ query, auth }) => ownOutgoingChart({ db, viewer: auth.viewer, period: query.period, now: now() }));
+    async ({ query, auth }) => ownOutgoingChart({
+      db, viewer: auth.viewer, period: query.period, now: now(),
+      timeZone: await viewerTimeZone({ db, userId: auth.user.id, fallback: deps.defaultTimezone ?? 'UTC' }),
+    }));
 
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock }, { prefix: '/api/gadget', channel: 'gadget' });
 

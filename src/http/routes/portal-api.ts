@@ -322,6 +322,6 @@ export function portalApi(deps: {
   portalScheduleRoutes(router, api, { db });
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
   portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone });
-  gadgetApiRoutes(router, api, { db, portal, throttle, signer: deps.gadgetSigner, webex: portal.webex, now: deps.now, budgets: deps.budgets, phoneLock: deps.phoneLock });
+  gadgetApiRoutes(router, api, { db, portal, throttle, defaultTimezone: deps.defaultTimezone, signer: deps.gadgetSigner, webex: portal.webex, now: deps.now, budgets: deps.budgets, phoneLock: deps.phoneLock });
   return { router, registry: api };
 }

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { Db, DbOrTx } from '../db/knex.js';
 import { findUserById } from '../db/queries/portal-users.js';
 import {
-  findGadgetToken, insertGadgetToken, insertGadgetSetting, readGadgetSetting, updateGadgetSetting,
+  deleteExpiredGadgetTokens, findGadgetToken, insertGadgetToken, insertGadgetSetting, readGadgetSetting, updateGadgetSetting,
 } from '../db/queries/gadget-tokens.js';
 import type { DbUserRow, GadgetTokenVia } from '../db/tables.js';
 import { AppError } from '../errors.js';
@@ -66,6 +66,8 @@ export async function issueGadgetToken(options: { db: DbOrTx; signer: GadgetSign
   const jti = randomBytes(18).toString('base64url');
   const expiresAt = now + (await gadgetTokenDays(db)) * 86400;
   await insertGadgetToken({ db, tokenId: jti, userId: user.id, via, issuedAt: now, expiresAt });
+  // Housekeeping: records of this user's tokens that expired over 30 days ago go (a sign-in is rare, the query indexed by user).
+  await deleteExpiredGadgetTokens({ db, userId: user.id, before: now - 30 * 86400 });
   return { token: signer.sign({ sub: String(user.id), jti, iat: now, exp: expiresAt }), expiresAt };
 }
 

@@ -149,6 +149,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.equal(r.body.error.code, 'token_expired');
         assert.match(r.body.error.message, /expired: sign in again/);
         await as(alice, 'get', '/api/gadget/calls').expect(200); // issued for 90 days before the change
+        // A sign-in over 30 days after a token expired deletes that token's record (housekeeping), and only that one.
+        const rows = async () => (await s.db('gadget_tokens').where({ user_id: s.ids.alice }).select('expires_at')).length;
+        const count = await rows();
+        s.clock.t += 30 * 86400;
+        await signIn('alice').then((r) => assert.equal(r.status, 200));
+        s.clock.t -= 30 * 86400;
+        assert.equal(await rows(), count, 'one record added, the short token\'s deleted');
       } finally {
         s.clock.t -= 2 * 86400 + 1;
         await asAdmin('put', '/api/admin/gadgets').send({ tokenDays: 90 }).expect(200);

@@ -10,6 +10,11 @@ export async function insertGadgetToken(options: {
   await db('gadget_tokens').insert({ token_id: tokenId, user_id: userId, via, issued_at: issuedAt, expires_at: expiresAt, revoked_at: null });
 }
 
+/** Deletes a user's token records that expired before `before` (their JWTs are refused by their own expiry anyway); returns how many. */
+export async function deleteExpiredGadgetTokens(options: { db: DbOrTx; userId: number; before: number }): Promise<number> {
+  return options.db('gadget_tokens').where({ user_id: options.userId }).where('expires_at', '<', options.before).delete();
+}
+
 export async function findGadgetToken(options: { db: DbOrTx; tokenId: string }): Promise<DbGadgetTokenRow | undefined> {
   return options.db<DbGadgetTokenRow>('gadget_tokens').where({ token_id: options.tokenId }).first();
 }

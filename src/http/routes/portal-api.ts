@@ -1,3 +1,4 @@
+import { findSiteByCode } from '../../db/queries/sites.js';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -309,7 +310,7 @@ export function portalApi(deps: {
     body: z.object({ site: z.string().trim().min(1).optional(), reasons: z.array(z.enum(REPROCESSABLE as unknown as [string, ...string[]])).optional() }).strict(),
     response: z.object({ examined: z.number(), stored: z.number(), stillDiscarded: z.number() }) },
     async ({ ctx, body, auth }) => {
-      if (body.site && !(await db('sites').where({ code: body.site }).first('id'))) throw NotFoundError(`site ${body.site}`);
+      if (body.site && !(await findSiteByCode({ db, code: body.site }))) throw NotFoundError(`site ${body.site}`);
       const result = await reprocessDiscarded({ db, log: ctx.state.log ?? deps.log, ...(body.site ? { siteCode: body.site } : {}), ...(body.reasons ? { reasons: body.reasons } : {}) });
       ctx.state.log?.info({ by: auth.user.id, ...result }, 'discarded calls reprocessed');
       return result;

@@ -6,7 +6,7 @@ import { listDiscarded, listUndefinedExtensions } from '../db/queries/discarded.
 import { siteStatus } from '../db/queries/site-status.js';
 import { ImportError, importReferenceFile } from '../admin/reference-import.js';
 import { UsageError } from '../errors.js';
-import { findUserByUsername } from '../db/queries/lock-directory.js';
+import { findUserByUsername } from '../db/queries/portal-users.js';
 import { createLogger } from '../logger.js';
 import { createPhoneLockServices, type PhoneLockServices } from '../phone-lock/create.js';
 import { openRuntime, type Runtime } from '../runtime.js';

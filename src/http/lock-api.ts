@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
-import { findUserByUsername, setDeviceAddress } from '../db/queries/lock-directory.js';
+import { setDeviceAddress } from '../db/queries/lock-directory.js';
+import { findUserByUsername } from '../db/queries/portal-users.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { PinService } from '../phone-lock/pin-service.js';
 import type { PhoneLock } from '../phone-lock/service.js';

@@ -8,7 +8,9 @@ import { widgetData } from '../../src/portal/dashboard.js';
 import { homeData } from '../../src/portal/home.js';
 import { offsetSpans } from '../../src/time/zone.js';
 import { HQ } from '../support/pipeline.js';
-import { addAccount, addCall, apiToken, portalApp } from '../support/portal.js';
+import { createApp } from '../../src/app.js';
+import { testLog } from '../support/logger.js';
+import { addAccount, addCall, apiToken, portalDeps } from '../support/portal.js';
 import { createTestDb, PG_SKIP, type TestDb } from '../support/test-db.js';
 
 const at = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -76,11 +78,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('the API answers in the site time zone, and in TOLLGATE_DEFAULT_TIMEZONE for a user without a site', async () => {
-      const app = portalApp(t.db);
+      // TOLLGATE_DEFAULT_TIMEZONE reaches the app as `defaultTimezone`: a zone other than UTC, so the fallback is seen.
+      const app = createApp({ db: t.db, log: testLog, portal: portalDeps(), defaultTimezone: 'Europe/Rome' });
       const home = await request(app.callback()).get('/api/home').set('authorization', `Bearer ${await apiToken(app, 'tokyo')}`).expect(200);
       assert.equal(home.body.timeZone, 'Asia/Tokyo');
       const none = await request(app.callback()).get('/api/home').set('authorization', `Bearer ${await apiToken(app, 'nosite')}`).expect(200);
-      assert.equal(none.body.timeZone, 'UTC');
+      assert.equal(none.body.timeZone, 'Europe/Rome');
       const widget = await request(app.callback()).get('/api/dashboard/widgets/today-cost-by-hour').set('authorization', `Bearer ${await apiToken(app, 'newyork')}`).expect(200);
       assert.equal(widget.body.timeZone, 'America/New_York');
     });

@@ -29,12 +29,6 @@ export async function revokeGadgetToken(options: { db: DbOrTx; tokenId: string; 
   await options.db('gadget_tokens').where({ token_id: options.tokenId }).whereNull('revoked_at').update({ revoked_at: options.now });
 }
 
-/** How many tokens of a user are neither revoked nor expired. */
-export async function countActiveGadgetTokens(options: { db: DbOrTx; userId: number; now: number }): Promise<number> {
-  const row = await options.db('gadget_tokens').where({ user_id: options.userId }).whereNull('revoked_at').where('expires_at', '>', options.now).count({ n: '*' }).first();
-  return Number((row as { n?: unknown } | undefined)?.n ?? 0);
-}
-
 /** Enabled users with this e-mail address (case-insensitive): the Webex sign-in needs exactly one. */
 export async function findUsersByEmail(options: { db: DbOrTx; email: string }): Promise<DbUserRow[]> {
   return options.db<DbUserRow>('users').whereRaw('LOWER(email) = ?', [options.email.toLowerCase()]).where({ disabled: false }).limit(2);

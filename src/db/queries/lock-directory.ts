@@ -28,13 +28,6 @@ export async function listSiteLockOptions(options: { db: DbOrTx }): Promise<Arra
   return options.db('sites').select('id', 'lock_allow_internal');
 }
 
-/** A user by username, for PIN administration. */
-export async function findUserByUsername(options: { db: DbOrTx; username: string }): Promise<LineOwnerRow | undefined> {
-  return options.db('users')
-    .where({ username: options.username })
-    .first('id', 'username', 'first_name', 'last_name', 'site_id', 'partition', 'extension');
-}
-
 /** Sets the address a device is pushed to (null clears it); false when the device is unknown. */
 export async function setDeviceAddress(options: { db: DbOrTx; device: string; address: string | null }): Promise<boolean> {
   return (await options.db('user_devices').where({ device_name: options.device }).update({ address: options.address })) > 0;

@@ -30,8 +30,3 @@ export async function insertPinEvent(options: {
   await db('pin_events').insert({ at, user_id: userId, event, device: device.slice(0, 129), channel });
 }
 
-/** PIN events of a user, newest first. */
-export async function listPinEvents(options: { db: DbOrTx; userId: number; limit: number }): Promise<Array<{ at: number; event: PinEvent; device: string; channel: LockChannel }>> {
-  const { db, userId, limit } = options;
-  return db('pin_events').where({ user_id: userId }).orderBy('id', 'desc').limit(limit).select('at', 'event', 'device', 'channel');
-}

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { periodAt } from '../budget/period.js';
-import { masks, scopedCalls, type Viewer } from '../db/queries/scoped-calls.js';
+import { localStartSql, masks, scopedCalls, type Viewer } from '../db/queries/scoped-calls.js';
 import { maskDigits } from '../rating/mask.js';
-import { utcOffset } from '../time/zone.js';
+import { offsetSpans } from '../time/zone.js';
 import { localTime } from './output.js';
 import type { DbKind } from '../config.js';
 import { dialectOf, type Db } from '../db/knex.js';
@@ -187,23 +187,6 @@ function value(v: unknown, type: FieldType): string | number | null {
   return String(v);
 }
 
-/** UTC offset changes of a zone inside [from, to): CASE pieces giving the offset at c.start_at. */
-function offsetCase(tz: string, from: number, to: number): string {
-  const offsetAt = (t: number) => utcOffset(tz, t);
-  const pieces: Array<{ until: number; off: number }> = [];
-  let off = offsetAt(from);
-  // Zones change their offset at an hour mark: hour steps find every change.
-  for (let h = Math.ceil(from / 3600) * 3600; h < to; h += 3600) {
-    const o2 = offsetAt(h);
-    if (o2 !== off) {
-      pieces.push({ until: h, off });
-      off = o2;
-    }
-  }
-  if (pieces.length === 0) return String(off);
-  return `CASE ${pieces.map((p) => `WHEN c.start_at < ${Math.trunc(p.until)} THEN ${Math.trunc(p.off)}`).join(' ')} ELSE ${Math.trunc(off)} END`;
-}
-
 /** Bucket starts (day, week or month in the zone) covering [from, to). */
 function buckets(o: ReportOptions, from: number, to: number): number[] {
   const rule = { period: o.interval === 'day' ? 'daily' : o.interval === 'week' ? 'weekly' : 'monthly', weekStart: o.weekStart, timezone: o.timezone } as const;
@@ -222,7 +205,7 @@ async function groupedReport(def: GroupedReport, o: ReportOptions, period: Repor
   let bucketStarts: number[] = [];
   for (const k of keys) {
     if (k === 'hour') {
-      exprs.set(k, `((c.start_at + ${offsetCase(o.timezone, period.from, period.to)}) % 86400) / 3600`);
+      exprs.set(k, `(${localStartSql(offsetSpans(o.timezone, period.from, period.to))} % 86400) / 3600`);
       columns.push({ key: k, label: 'Hour', type: 'int' });
     } else if (k === 'bucket') {
       bucketStarts = buckets(o, period.from, period.to);

@@ -256,7 +256,7 @@ const GROUP_SQL: Record<CallGrouping, string> = {
 };
 
 /** SQL of a call's local time in epoch seconds: start_at plus the UTC offset of its span. */
-function localStartSql(offsets: ReadonlyArray<{ from: number; offset: number }>): string {
+export function localStartSql(offsets: ReadonlyArray<{ from: number; offset: number }>): string {
   // Whole numbers computed by the server (not input), so they are written into the SQL.
   const int = (n: number) => String(Math.trunc(Number(n)));
   if (offsets.length <= 1) return `(c.start_at + ${int(offsets[0]?.offset ?? 0)})`;

@@ -292,7 +292,9 @@ function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean
         void chain.then(() => finish(m.kind === 'internal' ? new Error(m.message) : new FileError(m.message, m.kind)));
       }
     });
-    worker.on('error', (err) => finish(err));
-    worker.on('exit', (code) => finish(new Error(`CDR parser worker exited with code ${code}`)));
+    // A crash settles only after the batch being committed has finished: settling earlier would let
+    // mineFile roll back while that commit is opening a transaction, which would then stay open.
+    worker.on('error', (err) => void chain.then(() => finish(err)));
+    worker.on('exit', (code) => void chain.then(() => finish(new Error(`CDR parser worker exited with code ${code}`))));
   });
 }

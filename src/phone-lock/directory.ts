@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex.js';
 import type { LineKey } from '../db/queries/line-locks.js';
-import { listDevices, listLineOwners, listSiteLockOptions } from '../db/queries/lock-directory.js';
+import { listDevices, listLineOwners } from '../db/queries/lock-directory.js';
 import { listSites } from '../db/queries/sites.js';
 import { EMERGENCY_NUMBERS } from '../rating/emergency.js';
 import { lineId } from './lock-set.js';
@@ -49,7 +49,6 @@ export async function loadLockDirectory(db: Db, emergencyOverride?: readonly str
   const owners = await listLineOwners({ db });
   const devices = await listDevices({ db });
   const sites = await listSites({ db });
-  const siteOptions = await listSiteLockOptions({ db });
   const byId = new Map<number, LineOwner>();
   const byUsername = new Map<string, LineOwner>();
   const byExtension = new Map<string, LineOwner[]>();
@@ -83,7 +82,7 @@ export async function loadLockDirectory(db: Db, emergencyOverride?: readonly str
     devicesByLine,
     byUsername,
     byExtension,
-    siteAllowInternal: new Map(siteOptions.map((s) => [Number(s.id), s.lock_allow_internal === null ? null : Boolean(s.lock_allow_internal)])),
+    siteAllowInternal: new Map(sites.map((s) => [s.id, s.lockAllowInternal])),
     emergency,
     emergencyMaxLength: Math.max(0, ...[...emergency].map((n) => n.length)),
     accessCodes: [...new Set(sites.flatMap((s) => s.accessCodes))].filter((c) => c !== ''),

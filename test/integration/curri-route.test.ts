@@ -97,9 +97,20 @@ describe('CURRI endpoint', () => {
   });
 
   it('a 10 MB body gets the failure decision without being read', async () => {
-    const res = await s.http().post('/curri').set(CUCM_HEADERS).send(Buffer.alloc(10 * 1024 * 1024, 'a'));
-    assert.equal(res.status, 200);
-    assert.equal(decodeCurriResponse(res.text).decision, 'Permit');
+    // A valid request from a locked line, padded with a comment: read whole, it would be denied.
+    const line = { partition: 'PT_A', extension: '1001' };
+    await s.phoneLock.setLock({ line, reason: 'admin', locked: true, who: 't', channel: 'api' });
+    try {
+      const xml = curriRequest({ calling: '1001', called: '0015551234567', device: 'SEPAAA000000001' });
+      assert.equal((await decide(s, xml)).decision, 'Deny');
+      const cut = xml.lastIndexOf('</');
+      const padded = `${xml.slice(0, cut)}<!--${'a'.repeat(10 * 1024 * 1024)}-->${xml.slice(cut)}`;
+      const res = await s.http().post('/curri').set(CUCM_HEADERS).send(padded);
+      assert.equal(res.status, 200);
+      assert.equal(decodeCurriResponse(res.text).decision, 'Permit');
+    } finally {
+      await s.phoneLock.setLock({ line, reason: 'admin', locked: false, who: 't', channel: 'api' });
+    }
   });
 
   it('GET and unknown methods on the path also answer 200 + XACML', async () => {

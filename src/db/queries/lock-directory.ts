@@ -23,11 +23,6 @@ export async function listDevices(options: { db: DbOrTx }): Promise<Array<{ devi
   return options.db('user_devices').select('device_name', 'user_id', 'address');
 }
 
-/** Each site's choice about internal calls from locked lines (null: the configured default). */
-export async function listSiteLockOptions(options: { db: DbOrTx }): Promise<Array<{ id: number; lock_allow_internal: boolean | number | null }>> {
-  return options.db('sites').select('id', 'lock_allow_internal');
-}
-
 /** Sets the address a device is pushed to (null clears it); false when the device is unknown. */
 export async function setDeviceAddress(options: { db: DbOrTx; device: string; address: string | null }): Promise<boolean> {
   return (await options.db('user_devices').where({ device_name: options.device }).update({ address: options.address })) > 0;

@@ -14,9 +14,4 @@ export const CURRI_ATTRIBUTES = {
   triggerpointtype: 'triggerPointType',
 } as const;
 
-export const ROLE_ID = 'urn:oasis:names:tc:xacml:1.0:subject:role-id';
-export const RESOURCE_ID = 'urn:oasis:names:tc:xacml:1.0:resource:resource-id';
-export const ACTION_ID = 'urn:oasis:names:tc:xacml:1.0:action:action-id';
-export const XACML_CONTEXT_NS = 'urn:oasis:names:tc:xacml:2.0:context:schema:os';
 export const XS_STRING = 'http://www.w3.org/2001/XMLSchema#string';
-export const XS_ANY_URI = 'http://www.w3.org/2001/XMLSchema#anyURI';

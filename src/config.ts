@@ -142,10 +142,7 @@ const schema = z
     smtpPassword: z.string().optional(),
     mailFrom: z.string().min(3).default('tollgate@localhost'),
     /** Recipients of "admins" budget notices, comma separated. */
-    adminEmails: z.preprocess(
-      (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v),
-      z.array(z.string().regex(/^[^@\s]+@[^@\s]+$/, 'not an e-mail address')),
-    ).default([]),
+    adminEmails: z.preprocess(list, z.array(z.string().regex(/^[^@\s]+@[^@\s]+$/, 'not an e-mail address'))).default([]),
     /** How often every budget is re-summed from the database (periods, locks, after recalculation). */
     budgetReconcileMs: z.coerce.number().int().min(1000).default(60_000),
     /** Time zone of budgets whose members have no site. */

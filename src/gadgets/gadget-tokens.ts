@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Db, DbOrTx } from '../db/knex.js';
-import { findUserById } from '../db/queries/portal-users.js';
 import {
-  deleteExpiredGadgetTokens, findGadgetToken, insertGadgetToken, insertGadgetSetting, readGadgetSetting, updateGadgetSetting,
+  deleteExpiredGadgetTokens, findGadgetTokenUser, insertGadgetToken, insertGadgetSetting, readGadgetSetting, updateGadgetSetting,
 } from '../db/queries/gadget-tokens.js';
 import type { DbUserRow, GadgetTokenVia } from '../db/tables.js';
 import { AppError } from '../errors.js';
@@ -85,9 +84,9 @@ export async function checkGadgetToken(options: { db: DbOrTx; signer: GadgetSign
     if ((err as Error).name === 'TokenExpiredError') throw new AppError('your gadget sign-in has expired: sign in again', 401, 'token_expired');
     throw new AppError('invalid gadget token: sign in again', 401, 'invalid_token');
   }
-  const row = await findGadgetToken({ db, tokenId: claims.jti });
-  const user = row && String(row.user_id) === claims.sub ? await findUserById({ db, id: Number(row.user_id) }) : undefined;
-  if (!row || !user || row.revoked_at !== null || refuseGadgetUser(user)) {
+  const found = await findGadgetTokenUser({ db, tokenId: claims.jti });
+  const user = found && String(found.user.id) === claims.sub ? found.user : undefined;
+  if (!found || !user || found.revokedAt !== null || refuseGadgetUser(user)) {
     throw new AppError('your gadget sign-in was revoked or your access removed: sign in again', 401, 'token_revoked');
   }
   return { user, tokenId: claims.jti };

@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../knex.js';
-import type { DbGadgetTokenRow, DbUserRow, GadgetTokenVia } from '../tables.js';
+import type { DbUserRow, GadgetTokenVia } from '../tables.js';
 
 /** Gadget tokens and gadget settings. One query per function. */
 
@@ -15,8 +15,13 @@ export async function deleteExpiredGadgetTokens(options: { db: DbOrTx; userId: n
   return options.db('gadget_tokens').where({ user_id: options.userId }).where('expires_at', '<', options.before).delete();
 }
 
-export async function findGadgetToken(options: { db: DbOrTx; tokenId: string }): Promise<DbGadgetTokenRow | undefined> {
-  return options.db<DbGadgetTokenRow>('gadget_tokens').where({ token_id: options.tokenId }).first();
+/** A token's record with its user (one query on every gadget request), or undefined when either is gone. */
+export async function findGadgetTokenUser(options: { db: DbOrTx; tokenId: string }): Promise<{ user: DbUserRow; revokedAt: number | null } | undefined> {
+  const row = (await options.db('gadget_tokens as g').join('users as u', 'u.id', 'g.user_id')
+    .where('g.token_id', options.tokenId).first('u.*', 'g.revoked_at as gadget_token_revoked_at')) as (DbUserRow & { gadget_token_revoked_at: number | null }) | undefined;
+  if (!row) return undefined;
+  const { gadget_token_revoked_at: revokedAt, ...user } = row;
+  return { user, revokedAt: revokedAt === null ? null : Number(revokedAt) };
 }
 
 /** Revokes every unrevoked token of a user; returns how many. */

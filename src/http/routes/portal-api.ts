@@ -319,10 +319,10 @@ export function portalApi(deps: {
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api, { version: '0.1.0' });
   });
-  portalReportRoutes(router, api, { db });
+  portalReportRoutes(router, api, { db, now });
   portalScheduleRoutes(router, api, { db });
   portalSelfRoutes(router, api, { budgets: deps.budgets, phoneLock: deps.phoneLock });
-  portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone });
+  portalManageRoutes(router, api, { db, budgets: deps.budgets, phoneLock: deps.phoneLock, pins: deps.pins, defaultTimezone: deps.defaultTimezone, now });
   gadgetApiRoutes(router, api, { db, portal, throttle, defaultTimezone: deps.defaultTimezone, signer: deps.gadgetSigner, webex: portal.webex, now: deps.now, budgets: deps.budgets, phoneLock: deps.phoneLock });
   return { router, registry: api };
 }

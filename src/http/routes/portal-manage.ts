@@ -23,10 +23,9 @@ const scopeParam = z.enum(BUDGET_SCOPES, { error: `scope is ${BUDGET_SCOPES.join
 const idParam = z.coerce.number().int().min(1, 'must be a positive id');
 
 export function portalManageRoutes(router: Router, api: ApiRegistry, deps: {
-  db: Db; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined; pins?: PinService | undefined; defaultTimezone?: string | undefined;
+  db: Db; budgets?: BudgetEngine | undefined; phoneLock?: PhoneLock | undefined; pins?: PinService | undefined; defaultTimezone?: string | undefined; now: () => number;
 }): void {
-  const { db } = deps;
-  const now = () => Math.floor(Date.now() / 1000);
+  const { db, now } = deps;
 
   api.add(router, { method: 'get', path: '/api/budgets', tag: 'budgets', summary: 'Every budget with its current period', level: 10 },
     async () => (await listBudgetsWithPeriods({ db })).map(presentBudget));

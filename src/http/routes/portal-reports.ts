@@ -29,9 +29,8 @@ const savedBody = z.object({
 }).strict();
 const savedName = z.string().trim().min(1, 'a name is needed').max(100);
 
-export function portalReportRoutes(router: Router, api: ApiRegistry, deps: { db: Db }): void {
-  const { db } = deps;
-  const now = () => Math.floor(Date.now() / 1000);
+export function portalReportRoutes(router: Router, api: ApiRegistry, deps: { db: Db; now: () => number }): void {
+  const { db, now } = deps;
 
   api.add(router, { method: 'get', path: '/api/reports', tag: 'reports', summary: 'The report catalogue: reports, the fields and operators of conditions, periods, destination types, formats', level: 2 },
     async () => ({

@@ -69,14 +69,32 @@ function Shell(props: { titleKey: string; children: (ctx: GadgetContext) => Comp
   useEffect(() => {
     void (async () => {
       if (inWebex) {
+        let webexToken: string | undefined;
+        let webexError: unknown;
         try {
           const webex = await startWebex(applyTheme);
           if (webex.language) await setLanguage(pickLanguage([webex.language]));
-          signedIn(await gadgetApi<GadgetSession>('POST', '/api/gadget/webex', { token: webex.token }));
-          return;
+          webexToken = webex.token;
         } catch (err) {
-          if (!storedToken()) return setPhase({ kind: 'signin', message: messageOf(err) });
+          webexError = err;
         }
+        // A stored gadget token that still works is used as is: exchanging the Webex token on every
+        // open would cost a key check and a new token record each time.
+        if (storedToken()) {
+          try {
+            return await ready(await gadgetApi<GadgetUser>('GET', '/api/gadget/me'));
+          } catch (err) {
+            if (!(err instanceof GadgetApiError && err.status === 401)) return setPhase({ kind: 'signin', message: messageOf(err) });
+            storeToken(null);
+          }
+        }
+        if (webexToken === undefined) return setPhase({ kind: 'signin', message: webexError === undefined ? '' : messageOf(webexError) });
+        try {
+          signedIn(await gadgetApi<GadgetSession>('POST', '/api/gadget/webex', { token: webexToken }));
+        } catch (err) {
+          setPhase({ kind: 'signin', message: messageOf(err) });
+        }
+        return;
       }
       if (!storedToken()) return setPhase({ kind: 'signin', message: '' });
       try {

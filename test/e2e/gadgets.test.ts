@@ -178,6 +178,12 @@ describe('gadgets in a browser', { skip: BROWSER_SKIP, timeout: 240_000 }, () =>
     await p.evaluate(() => (window as unknown as { __webexTheme(t: string): void }).__webexTheme('LIGHT'));
     assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), 'light');
     assert.notEqual(await p.evaluate(() => getComputedStyle(document.body).backgroundColor), dark);
+    // Opened again, the gadget keeps its stored token: no new exchange, no new token record.
+    const records = async () => Number((await s.db('gadget_tokens').count({ n: '*' }).first())?.n);
+    const before = await records();
+    await p.reload();
+    await p.getByText('La linea 2001 è sbloccata').waitFor();
+    assert.equal(await records(), before);
     await ctx.close();
 
     const other = await browser.newContext({ locale: 'en-GB' });

@@ -107,11 +107,13 @@ const IP_LITERAL = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f]*:[0-9a-f:]*$/i;
  */
 export function isTrunkDevice(ctx: SiteContext, device: string, emptyCallingPartition: boolean): boolean {
   if (device === '') return false;
-  let memo = trunkMemo.get(ctx);
+  let memo = ctx === lastCtx ? lastMemo : trunkMemo.get(ctx);
   if (!memo) {
     memo = [new Map(), new Map()];
     trunkMemo.set(ctx, memo);
   }
+  lastCtx = ctx;
+  lastMemo = memo;
   const m = memo[emptyCallingPartition ? 1 : 0];
   let v = m.get(device);
   if (v === undefined) {
@@ -124,6 +126,9 @@ export function isTrunkDevice(ctx: SiteContext, device: string, emptyCallingPart
 
 /** Device names repeat on every call: each site context remembers its answers (bounded). */
 const trunkMemo = new WeakMap<SiteContext, [Map<string, boolean>, Map<string, boolean>]>();
+/** The context of the last call and its memo: a file's rows share one (a WeakMap lookup per row cost more than the memo). */
+let lastCtx: SiteContext | undefined;
+let lastMemo: [Map<string, boolean>, Map<string, boolean>] | undefined;
 const MEMO_LIMIT = 100_000;
 
 export function guessTrunk(device: string, emptyCallingPartition: boolean): boolean {

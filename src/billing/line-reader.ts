@@ -6,8 +6,11 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 export const KEPT_CHARS = 64 * 1024;
 
 export interface LineSink {
-  /** Called for every line (1-based number), without its line end; `tooLong` when cut. */
-  line(text: string, number: number, tooLong: boolean): void;
+  /**
+   * Called for every line (1-based number), without its line end; `tooLong` when cut.
+   * `bytes[start..end)` are the line's bytes (without line end and BOM), valid during the call only.
+   */
+  line(text: string, number: number, tooLong: boolean, bytes: Buffer, start: number, end: number): void;
   /** Called after each chunk; awaited, so the sink can commit a batch (and apply back-pressure). */
   afterChunk(): Promise<void>;
 }
@@ -31,17 +34,19 @@ export async function readLines(source: Readable, sink: LineSink): Promise<numbe
   let pendingBytes = 0;
   let overflow = false;
   let number = 0;
-  const emit = (text: string, tooLong: boolean) => {
+  const emit = (bytes: Buffer, start: number, end: number, tooLong: boolean) => {
     number++;
-    if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    sink.line(text.charCodeAt(text.length - 1) === CR ? text.slice(0, -1) : text, number, tooLong);
+    if (number === 1 && end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
+    if (end > start && bytes[end - 1] === CR) end--;
+    sink.line(bytes.toString('utf8', start, end), number, tooLong, bytes, start, end);
   };
   const emitPending = (tail: Buffer | undefined) => {
     if (overflow) {
-      emit(Buffer.concat(pending).toString('utf8'), true);
+      const all = Buffer.concat(pending);
+      emit(all, 0, all.length, true);
     } else {
-      const all = tail ? [...pending, tail] : pending;
-      emit(Buffer.concat(all).toString('utf8'), false);
+      const all = Buffer.concat(tail ? [...pending, tail] : pending);
+      emit(all, 0, all.length, false);
     }
     pending = [];
     pendingBytes = 0;
@@ -72,7 +77,7 @@ export async function readLines(source: Readable, sink: LineSink): Promise<numbe
           emitPending(undefined);
         } else emitPending(buf.subarray(start, nl));
       } else {
-        emit(buf.toString('utf8', start, nl), false);
+        emit(buf, start, nl, false);
       }
       start = nl + 1;
     }

@@ -10,7 +10,7 @@ import { insertDiscarded } from '../db/queries/insert-discarded.js';
 import { relaxCommitDurability } from '../db/queries/relax-commit.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
 import type { DbCdrFileRow } from '../db/tables.js';
-import { fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
+import { CodeTable, fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
 import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
 import type { FromWorker, ParseJob, ToWorker } from './parse-worker.js';
 import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
@@ -270,6 +270,7 @@ function startWorker(job: ParseJob): Worker {
 function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
   return new Promise<Parsed>((resolve, reject) => {
     const worker = startWorker(job);
+    const codes = new CodeTable();
     let settled = false;
     let chain = Promise.resolve();
     const finish = (err: Error | undefined, value?: Parsed) => {
@@ -283,7 +284,7 @@ function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean
       if (m.type === 'batch') {
         chain = chain.then(async () => {
           if (settled) return;
-          await commit(JSON.parse(m.json) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls));
+          await commit(JSON.parse(m.json) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls, codes));
           worker.postMessage({ type: 'ack', proceed: !shouldStop?.() } satisfies ToWorker);
         }).catch((err: Error) => finish(err));
       } else if (m.type === 'done') {

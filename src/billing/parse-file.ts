@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { CallBatchBuilder } from '../db/call-batch.js';
+import { CallBatchBuilder, TextCodes } from '../db/call-batch.js';
 import type { DbDiscardedRow } from '../db/tables.js';
 import type { CallRating } from '../rating/call-rating.js';
 import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason } from './classify-call.js';
@@ -72,11 +72,12 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
   let layout: string | null = null;
   let fatal: FileError | undefined;
   let stopped = false;
+  const codes = new TextCodes();
   let b = fresh(start);
 
   function fresh(lastLine: number): ParsedBatch {
     return {
-      calls: new CallBatchBuilder(o.batchSize + (o.batchSize >> 2)), acquire: [], discards: [], unknownAccounts: [], unknownDestinations: 0, lastLine, rows: 0, discardedRows: 0,
+      calls: new CallBatchBuilder(o.batchSize + (o.batchSize >> 2), codes), acquire: [], discards: [], unknownAccounts: [], unknownDestinations: 0, lastLine, rows: 0, discardedRows: 0,
       layout, header: null,
     };
   }
@@ -89,7 +90,7 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
     });
   }
 
-  function onLine(text: string, n: number, tooLong: boolean): void {
+  function onLine(text: string, n: number, tooLong: boolean, bytes: Buffer, from: number, to: number): void {
     if (fatal || stopped) return;
     if (n === 1 && !tooLong && isHeaderLine(text)) {
       headerSeen = true;
@@ -143,7 +144,7 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
     }
     let row: CdrRow;
     try {
-      row = decoder.decode(text);
+      row = decoder.decode(text, bytes, from, to);
       if (text.includes('\uFFFD')) {
         const bad = firstInvalidField(row);
         if (bad) throw new RowError(`${bad}: not valid UTF-8`);
@@ -224,8 +225,9 @@ export function rateDraft(ctx: RatedSiteContext, c: CallDraft): CallRating | nul
 }
 
 /**
- * Appends a call to a batch, in NUM_COLUMNS then TEXT_COLUMNS order (checked by a unit test).
- * Without a rating (rating off) the call is stored unrated: no cost, the classifier's coarse type.
+ * Appends a call to a batch, in NUM_COLUMNS, CODED_COLUMNS then TEXT_COLUMNS order (checked by a
+ * unit test). Without a rating (rating off) the call is stored unrated: no cost, the classifier's
+ * coarse type.
  */
 export function addCall(
   b: CallBatchBuilder, row: CdrRow, c: CallDraft, siteId: number, fileId: number, line: number, fallbackCluster: string, r: CallRating | null,
@@ -247,23 +249,23 @@ export function addCall(
   b.num(r ? r.cost : null);
   b.num(fileId);
   b.num(line);
-  b.text(row.clusterId || fallbackCluster);
+  b.code(row.clusterId || fallbackCluster);
+  b.code(c.direction);
+  b.code(c.extension);
+  b.code(c.partition);
+  b.code(c.gateway);
+  b.code(r ? r.destinationType : c.destinationType);
+  b.code(r ? r.currency : null);
+  b.code(r ? r.nation : '');
+  b.code(r ? r.area : '');
+  b.code(r ? r.carrier : '');
+  b.code(r ? r.tariffCode : '');
+  b.code(r ? r.costCenter : '');
+  b.code(r ? r.accountName : '');
   b.text(row.pkid);
-  b.text(c.direction);
-  b.text(c.extension);
-  b.text(c.partition);
   b.text(r ? r.remoteNumber : c.remoteNumber);
   b.text(r ? r.dialedNumber : c.dialedNumber);
-  b.text(c.gateway);
-  b.text(r ? r.destinationType : c.destinationType);
   b.text(c.accountCode);
   b.text(row.lastRedirectDn);
-  b.text(r ? r.currency : null);
-  b.text(r ? r.nation : '');
-  b.text(r ? r.area : '');
-  b.text(r ? r.carrier : '');
-  b.text(r ? r.tariffCode : '');
-  b.text(r ? r.costCenter : '');
-  b.text(r ? r.accountName : '');
   b.end();
 }

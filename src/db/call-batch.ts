@@ -2,34 +2,104 @@ import type { DbCallRow } from './tables.js';
 
 /**
  * A batch of calls to insert, in the form that is cheapest to build, to send from the parser
- * worker to the miner's thread (the Float64Array's buffer is transferred, the text travels as
- * one string) and to bind: numeric columns (booleans as 0/1, null as NaN) in one Float64Array,
- * text columns in one array. JSON or structured cloning of row objects took a third of the
- * miner thread's time.
+ * worker to the miner's thread and to bind:
+ * - numeric columns (booleans as 0/1, null as NaN) in one Float64Array, which is transferred;
+ * - text columns with few distinct values (a site's clusters, partitions, lines, gateways,
+ *   tariffs, cost centres; fixed sets like the direction) as numeric codes in the same array,
+ *   into a dictionary of their values that grows with the file: a batch carries only the values
+ *   new since the one before, so the receiving thread binds the same flat strings again and again;
+ * - the other text columns (pkid, numbers, account code) joined into one string per batch.
+ * JSON or structured cloning of row objects took a third of the miner thread's time; sending
+ * every text value joined cost the parser thread about a tenth.
  */
 
 export const NUM_COLUMNS = [
   'site_id', 'gcid', 'party', 'answered', 'start_at', 'ring_s', 'duration_s', 'user_id', 'orig_cause', 'dest_cause',
   'redirected', 'transferred', 'conference', 'trunk_leg', 'cost', 'cdr_file_id', 'cdr_line',
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;
-export const TEXT_COLUMNS = [
-  'cluster_id', 'pkid', 'direction', 'extension', 'partition', 'remote_number', 'dialed_number', 'gateway',
-  'destination_type', 'account_code', 'last_redirect_dn', 'currency', 'nation', 'area', 'carrier', 'tariff_code', 'cost_center',
-  'account_name',
+/** Text columns sent as dictionary codes. */
+export const CODED_COLUMNS = [
+  'cluster_id', 'direction', 'extension', 'partition', 'gateway', 'destination_type', 'currency', 'nation', 'area', 'carrier',
+  'tariff_code', 'cost_center', 'account_name',
 ] as const satisfies ReadonlyArray<keyof DbCallRow>;
-/** Insert column order: the numeric columns, then the text ones. */
-export const BATCH_COLUMNS: readonly string[] = [...NUM_COLUMNS, ...TEXT_COLUMNS];
+/** Text columns sent as text. */
+export const TEXT_COLUMNS = ['pkid', 'remote_number', 'dialed_number', 'account_code', 'last_redirect_dn'] as const satisfies ReadonlyArray<keyof DbCallRow>;
+/** Insert column order: the numeric columns, the coded ones, then the text ones. */
+export const BATCH_COLUMNS: readonly string[] = [...NUM_COLUMNS, ...CODED_COLUMNS, ...TEXT_COLUMNS];
 
 const NUMS = NUM_COLUMNS.length;
+const CODED = CODED_COLUMNS.length;
+/** Numbers per call in the Float64Array: the numeric columns, then the codes. */
+const STRIDE = NUMS + CODED;
 const TEXTS = TEXT_COLUMNS.length;
 const USER_ID = NUM_COLUMNS.indexOf('user_id');
+/** Position of the one nullable text column among the numbers (after the numeric columns). */
+const CURRENCY = NUMS + CODED_COLUMNS.indexOf('currency');
 const SEP = '\u001f';
 const NULL_TEXT = '\u001e';
+export const BATCH_WIDTH = NUMS + CODED + TEXTS;
+
+/**
+ * A dictionary that grows past this many values is started afresh at the next batch: a file whose
+ * "few" values are not few (a generated file, an unusual column) costs a little speed, never
+ * unbounded memory.
+ */
+export const MAX_CODES = 65_536;
+
+/**
+ * The parser's side of the dictionary: one per file being parsed, shared by its batches.
+ * `values` is replaced (not emptied) when the dictionary starts afresh, so a batch already built
+ * keeps the values its codes refer to.
+ */
+export class TextCodes {
+  private ids = new Map<string, number>();
+  values: string[] = [];
+
+  code(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.values.length;
+      this.ids.set(s, id);
+      this.values.push(s);
+    }
+    return id;
+  }
+
+  /** Called as a batch starts: true when the dictionary was started afresh for it. */
+  beginBatch(): boolean {
+    if (this.values.length < MAX_CODES) return false;
+    this.ids = new Map();
+    this.values = [];
+    return true;
+  }
+}
+
+/** The receiving side of a dictionary: apply each batch's `CodesDelta` in batch order. */
+export class CodeTable {
+  values: string[] = [];
+
+  apply(d: CodesDelta): readonly string[] {
+    if (d.reset) this.values = [];
+    for (const v of d.added) this.values.push(v);
+    return this.values;
+  }
+}
+
+export interface CodesDelta {
+  /** The dictionary started afresh with this batch. */
+  reset: boolean;
+  /** Values new with this batch, in code order. */
+  added: string[];
+}
 
 export interface CallBatch {
   count: number;
+  /** STRIDE numbers per call: NUM_COLUMNS values then CODED_COLUMNS codes. */
   nums: Float64Array;
+  /** TEXT_COLUMNS values per call. */
   texts: string[];
+  /** The dictionary the codes refer to. */
+  codes: readonly string[];
 }
 
 /** The wire form of a CallBatch between threads. */
@@ -39,14 +109,15 @@ export interface CallBatchWire {
   /** Texts joined by U+001F; JSON when a value holds U+001E or U+001F. */
   text: string;
   json: boolean;
+  codes: CodesDelta;
 }
 
 /**
- * Builds a batch call by call: `num()` for each NUM_COLUMNS and `text()` for each TEXT_COLUMNS, in
- * column order. `seal()` (the parser calls it after each chunk of the file) joins the texts added
- * so far into one string: the values are slices of the chunk's text, and holding them until the
- * batch is sent kept every chunk alive long enough to be promoted to the old generation, where
- * the parser thread's garbage piled up as some 60 MB of RSS between full collections.
+ * Builds a batch call by call: `num()` for each NUM_COLUMNS, `code()` for each CODED_COLUMNS and
+ * `text()` for each TEXT_COLUMNS, in column order. `seal()` (the parser calls it after each chunk
+ * of the file) joins the texts added so far into one string: values sliced from a line keep the
+ * line alive, and holding them until the batch is sent made the parser's garbage pile up in the
+ * old generation.
  */
 export class CallBatchBuilder {
   count = 0;
@@ -56,23 +127,40 @@ export class CallBatchBuilder {
   /** Texts already sealed, each segment the SEP-joined values of whole calls. */
   private segments: string[] = [];
   private plain = true;
+  private readonly dict: TextCodes;
+  /** The dictionary's values as this batch started, and how many there were then. */
+  private readonly dictValues: string[];
+  private readonly dictFrom: number;
+  private readonly dictReset: boolean;
 
   /** `expected`: about how many calls the batch will hold (sizes the numeric buffer). */
-  constructor(expected = 1024) {
-    this.nums = new Float64Array(Math.max(16, expected) * NUMS);
+  constructor(expected = 1024, codes = new TextCodes()) {
+    this.nums = new Float64Array(Math.max(16, expected) * STRIDE);
+    this.dict = codes;
+    this.dictReset = codes.beginBatch();
+    this.dictValues = codes.values;
+    this.dictFrom = codes.values.length;
   }
 
   num(v: number | boolean | null): void {
-    if (this.n === this.nums.length) {
-      const bigger = new Float64Array(this.nums.length * 2);
-      bigger.set(this.nums);
-      this.nums = bigger;
-    }
+    if (this.n === this.nums.length) this.grow();
     this.nums[this.n++] = v === null ? NaN : typeof v === 'boolean' ? (v ? 1 : 0) : v;
+  }
+
+  /** A value of a CODED_COLUMNS column (null for NULL). */
+  code(s: string | null): void {
+    if (this.n === this.nums.length) this.grow();
+    this.nums[this.n++] = s === null ? NaN : this.dict.code(s);
   }
 
   text(s: string | null): void {
     this.texts.push(s === null ? NULL_TEXT : s);
+  }
+
+  private grow(): void {
+    const bigger = new Float64Array(this.nums.length * 2);
+    bigger.set(this.nums);
+    this.nums = bigger;
   }
 
   /**
@@ -100,55 +188,71 @@ export class CallBatchBuilder {
   }
 
   build(): CallBatch {
-    return { count: this.count, nums: this.nums.slice(0, this.n), texts: this.allTexts() };
+    return { count: this.count, nums: this.nums.slice(0, this.n), texts: this.allTexts(), codes: this.dictValues };
   }
 
   /** The batch in wire form; `nums.buffer` is the thing to transfer. */
   wire(): CallBatchWire {
     const nums = this.nums.slice(0, this.n);
-    if (!this.plain) return { count: this.count, nums, text: JSON.stringify(this.allTexts()), json: true };
+    const codes = { reset: this.dictReset, added: this.dictValues.slice(this.dictFrom) };
+    if (!this.plain) return { count: this.count, nums, text: JSON.stringify(this.allTexts()), json: true, codes };
     this.seal();
-    return { count: this.count, nums, text: this.segments.join(SEP), json: false };
+    return { count: this.count, nums, text: this.segments.join(SEP), json: false, codes };
   }
 }
 
-export function fromWire(w: CallBatchWire): CallBatch {
+/** A batch received from the parser: `table` is the receiver's dictionary, updated in batch order. */
+export function fromWire(w: CallBatchWire, table: CodeTable): CallBatch {
   const texts = w.json ? (JSON.parse(w.text) as string[]) : w.count === 0 ? [] : w.text.split(SEP);
-  return { count: w.count, nums: w.nums, texts };
+  return { count: w.count, nums: w.nums, texts, codes: table.apply(w.codes) };
 }
 
-/** Writes the values of call `index`, in BATCH_COLUMNS order, into `out` from position `at`. */
-export function copyCall(batch: CallBatch, index: number, out: unknown[], at: number): void {
+/** Text columns that are NOT NULL: all but the currency. */
+export const NOT_NULL_TEXT_COLUMNS: readonly string[] = [...CODED_COLUMNS, ...TEXT_COLUMNS].filter((c) => c !== 'currency');
+
+/**
+ * Writes the values of call `index`, in BATCH_COLUMNS order, into `out` from position `at`.
+ * With `emptyAsNull`, the empty texts of NOT_NULL_TEXT_COLUMNS are written as null, for an
+ * insert that turns them back into '' (binding a null costs SQLite's driver much less than a
+ * string, and most calls have several empty columns).
+ */
+export function copyCall(batch: CallBatch, index: number, out: unknown[], at: number, emptyAsNull = false): void {
   let p = at;
-  const nb = index * NUMS;
+  const nums = batch.nums;
+  const nb = index * STRIDE;
   for (let k = 0; k < NUMS; k++) {
-    const v = batch.nums[nb + k]!;
+    const v = nums[nb + k]!;
     // NaN is null; int32 values go out as small integers (`| 0`), which bind as SQLite integers
     // without a float conversion (a Float64Array read alone yields a heap number).
     out[p++] = v !== v ? null : v >= -2147483648 && v <= 2147483647 ? v | 0 : v;
   }
+  const codes = batch.codes;
+  for (let k = NUMS; k < STRIDE; k++) {
+    const c = nums[nb + k]!;
+    const s = c !== c ? null : codes[c]!;
+    out[p++] = emptyAsNull && s === '' && k !== CURRENCY ? null : s;
+  }
+  const texts = batch.texts;
   const tb = index * TEXTS;
   for (let k = 0; k < TEXTS; k++) {
-    const s = batch.texts[tb + k]!;
-    out[p++] = s === NULL_TEXT ? null : s;
+    const s = texts[tb + k]!;
+    out[p++] = s === NULL_TEXT || (emptyAsNull && s === '') ? null : s;
   }
 }
 
 export function setUserId(batch: CallBatch, index: number, userId: number): void {
-  batch.nums[index * NUMS + USER_ID] = userId;
+  batch.nums[index * STRIDE + USER_ID] = userId;
 }
 
 /** The distinct user ids of a batch. */
 export function userIdsOf(batch: CallBatch): Set<number> {
   const ids = new Set<number>();
   for (let i = 0; i < batch.count; i++) {
-    const v = batch.nums[i * NUMS + USER_ID]!;
+    const v = batch.nums[i * STRIDE + USER_ID]!;
     if (v === v) ids.add(v);
   }
   return ids;
 }
-
-export const BATCH_WIDTH = NUMS + TEXTS;
 
 /**
  * The batch as one text per column, values joined by U+001F with U+001E for null (what
@@ -160,15 +264,25 @@ export function columnTexts(batch: CallBatch): string[] | undefined {
   const col = new Array<string>(batch.count);
   for (let k = 0; k < NUMS; k++) {
     for (let r = 0; r < batch.count; r++) {
-      const v = batch.nums[r * NUMS + k]!;
+      const v = batch.nums[r * STRIDE + k]!;
       col[r] = v !== v ? NULL_TEXT : String(v);
+    }
+    out.push(col.join(SEP));
+  }
+  const unusual = (s: string) => s.includes(SEP) || s.includes(NULL_TEXT);
+  for (let k = NUMS; k < STRIDE; k++) {
+    for (let r = 0; r < batch.count; r++) {
+      const c = batch.nums[r * STRIDE + k]!;
+      const s = c !== c ? NULL_TEXT : batch.codes[c]!;
+      if (c === c && unusual(s)) return undefined;
+      col[r] = s;
     }
     out.push(col.join(SEP));
   }
   for (let k = 0; k < TEXTS; k++) {
     for (let r = 0; r < batch.count; r++) {
       const s = batch.texts[r * TEXTS + k]!;
-      if (s !== NULL_TEXT && (s.includes(SEP) || s.includes(NULL_TEXT))) return undefined;
+      if (s !== NULL_TEXT && unusual(s)) return undefined;
       col[r] = s;
     }
     out.push(col.join(SEP));

@@ -168,9 +168,62 @@ describe('helpers', () => {
 });
 
 describe('call batches (the insert format)', () => {
+  it('coded columns travel as a dictionary that grows by batch and starts afresh when full', async () => {
+    const { CallBatchBuilder, CodeTable, copyCall, fromWire, MAX_CODES, TextCodes, BATCH_COLUMNS } = await import('../../src/db/call-batch.js');
+    const { addCall } = await import('../../src/billing/parse-file.js');
+    const row = d10.decode(S3[0]!);
+    const call = classifyCdr(row, ctx({ lines: { '46710': u(1) } })).calls[0]!;
+    const codes = new TextCodes();
+    const table = new CodeTable();
+    const at = BATCH_COLUMNS.indexOf('partition');
+    const ext = BATCH_COLUMNS.indexOf('extension');
+    // Batch 1 holds two partitions; batch 2 repeats one and adds one; then the dictionary is
+    // filled past its limit, and batch 4 starts it afresh.
+    const batches: Array<InstanceType<typeof CallBatchBuilder>> = [];
+    const add = (b: InstanceType<typeof CallBatchBuilder>, partition: string, extension = call.extension) =>
+      addCall(b, row, { ...call, partition, extension }, 1, 1, 1, 'X', null);
+    let b = new CallBatchBuilder(4, codes);
+    add(b, 'P1');
+    add(b, 'P2');
+    batches.push(b);
+    b = new CallBatchBuilder(4, codes);
+    add(b, 'P2');
+    add(b, 'P3');
+    batches.push(b);
+    b = new CallBatchBuilder(4, codes);
+    for (let i = 0; i < MAX_CODES; i++) add(b, 'P3', `x${i}`);
+    batches.push(b);
+    b = new CallBatchBuilder(4, codes);
+    add(b, 'P4');
+    add(b, 'P1');
+    batches.push(b);
+    const wires = batches.map((x) => x.wire());
+    assert.deepEqual(wires.map((w) => w.codes.reset), [false, false, false, true]);
+    assert.ok(wires[1]!.codes.added.includes('P3') && !wires[1]!.codes.added.includes('P2'), 'only new values travel');
+    assert.ok(wires[3]!.codes.added.includes('P1'), 'after a fresh start, old values travel again');
+    const got: unknown[][] = [];
+    for (const [i, w] of wires.entries()) {
+      const batch = fromWire(w, table);
+      // Built in this thread (no wire), a batch keeps the values its codes refer to.
+      const local = batches[i]!.build();
+      for (let r = 0; r < batch.count; r++) {
+        const out: unknown[] = [];
+        const here: unknown[] = [];
+        copyCall(batch, r, out, 0);
+        copyCall(local, r, here, 0);
+        assert.deepEqual(out, here);
+        if (i !== 2 || r === 0 || r === batch.count - 1) got.push([out[at], out[ext]]);
+      }
+    }
+    assert.deepEqual(got, [
+      ['P1', call.extension], ['P2', call.extension], ['P2', call.extension], ['P3', call.extension],
+      ['P3', 'x0'], ['P3', `x${MAX_CODES - 1}`], ['P4', call.extension], ['P1', call.extension],
+    ]);
+  });
+
   it('addCall writes every stored column under its name; the wire form round-trips', async () => {
     const { addCall } = await import('../../src/billing/parse-file.js');
-    const { BATCH_COLUMNS, CallBatchBuilder, copyCall, fromWire } = await import('../../src/db/call-batch.js');
+    const { BATCH_COLUMNS, CallBatchBuilder, CodeTable, copyCall, fromWire } = await import('../../src/db/call-batch.js');
     const { CALL_COLUMNS } = await import('../../src/db/tables.js');
     assert.deepEqual([...BATCH_COLUMNS].sort(), [...CALL_COLUMNS].sort());
     const row = d10.decode(S3[0]!);
@@ -191,7 +244,7 @@ describe('call batches (the insert format)', () => {
       nation: '', area: '', carrier: '', tariff_code: '', cost_center: '', account_name: '',
     };
     const expected = [first, { ...first, user_id: null, last_redirect_dn: 'a\u001fb', cdr_line: 6 }].map((e) => BATCH_COLUMNS.map((c) => e[c]));
-    for (const batch of [b.build(), fromWire(b.wire())]) {
+    for (const batch of [b.build(), fromWire(b.wire(), new CodeTable())]) {
       const got = [0, 1].map((i) => {
         const out: unknown[] = [];
         copyCall(batch, i, out, 0);
@@ -203,8 +256,16 @@ describe('call batches (the insert format)', () => {
     addCall(plain, row, call, 3, 4, 5, 'X', null);
     assert.equal(plain.wire().json, false);
     const back: unknown[] = [];
-    copyCall(fromWire(plain.wire()), 0, back, 0);
+    copyCall(fromWire(plain.wire(), new CodeTable()), 0, back, 0);
     assert.deepEqual(back, expected[0]);
-    assert.equal(fromWire(new CallBatchBuilder().wire()).count, 0);
+    assert.equal(fromWire(new CallBatchBuilder().wire(), new CodeTable()).count, 0);
+    // For SQLite's insert, empty NOT NULL texts go out as null (the statement makes them '' again);
+    // the nullable currency keeps its null, the numbers their values.
+    const nulls: unknown[] = [];
+    copyCall(plain.build(), 0, nulls, 0, true);
+    BATCH_COLUMNS.forEach((c, i) => {
+      const want = expected[0]![i] === '' ? null : expected[0]![i];
+      assert.deepEqual(nulls[i], want, c);
+    });
   });
 });

@@ -130,6 +130,80 @@ describe('decodeRow', () => {
   });
 });
 
+describe('the byte scan agrees with the reference scan', () => {
+  /** decode() as a value to compare: the row, or the error's message. */
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return f();
+    } catch (err) {
+      return `${(err as Error).name}: ${(err as Error).message}`;
+    }
+  };
+  const layouts = [
+    layoutFromHeader(splitLine(S1[0]!)), layoutFromFieldCount(129)!, layoutFromFieldCount(123)!,
+  ];
+  const seeds = [S1[4]!, S1[2]!, S2, S3[0]!, S3[3]!];
+  // Deterministic pseudo-random mutations of real rows: quotes, escaped quotes, commas inside
+  // and outside quotes, blanks after a closing quote, non-ASCII and invalid bytes, signs, letters
+  // and long digit runs in integer cells, cut and doubled cells.
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const inserts = ['"', '""', ',', '"a,b"', ' ', 'é', '\uFFFD', '-', '-123', '7', 'x', '12345678901234567', '-0', '0x10', '1e3', ',,', '"x"y', '\t'];
+  function mutate(line: string): string {
+    let out = line;
+    for (let k = 1 + rand(3); k > 0; k--) {
+      const at = rand(out.length + 1);
+      const op = rand(4);
+      if (op === 0) out = out.slice(0, at) + inserts[rand(inserts.length)]! + out.slice(at);
+      else if (op === 1) out = out.slice(0, at) + out.slice(at + 1 + rand(3));
+      else if (op === 2) {
+        // Replace one cell.
+        const cells = out.split(',');
+        cells[rand(cells.length)] = inserts[rand(inserts.length)]!;
+        out = cells.join(',');
+      } else out = out.slice(0, at) + out.slice(at).replace(/^[^,]*,/, (c) => c + c);
+    }
+    return out;
+  }
+  it('on 5,000 mutated rows of three layouts: the same row or the same error', () => {
+    let differentPaths = 0;
+    for (let i = 0; i < 5000; i++) {
+      const layout = layouts[i % layouts.length]!;
+      const line = i < seeds.length * 3 ? seeds[i % seeds.length]! : mutate(seeds[rand(seeds.length)]!);
+      const fast = makeDecoder(layout);
+      const reference = makeDecoder(layout, { scanBytes: false });
+      const bytes = Buffer.from(`xx${line}\r\n`, 'utf8');
+      const viaBytes = outcome(() => fast.decode(line, bytes, 2, bytes.length - 2));
+      const viaText = outcome(() => fast.decode(line));
+      const expected = outcome(() => reference.decode(line));
+      assert.deepEqual(viaBytes, expected, line);
+      assert.deepEqual(viaText, expected, line);
+      if (typeof expected === 'string') differentPaths++;
+    }
+    assert.ok(differentPaths > 500, `only ${differentPaths} mutated rows were refused: the mutations are too gentle`);
+  });
+  it('reads non-ASCII cells from the bytes, and invalid UTF-8 as U+FFFD like the text', () => {
+    const d = layouts[0]!;
+    const line = S1[4]!.replace('"5033466594"', '"5033466594é"').replaceAll('"OnNet"', '"Ön\uFFFDNet"');
+    // As read from a file: each U+FFFD was an invalid byte (0xFF), which decodes as U+FFFD.
+    const encoded = Buffer.from(line, 'utf8');
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let at = encoded.indexOf('\uFFFD'); at !== -1; at = encoded.indexOf('\uFFFD', from)) {
+      parts.push(encoded.subarray(from, at), Buffer.from([0xff]));
+      from = at + 3;
+    }
+    const bytes = Buffer.concat([...parts, encoded.subarray(from)]);
+    assert.equal(bytes.toString('utf8'), line);
+    const r = makeDecoder(d).decode(line, bytes, 0, bytes.length);
+    assert.equal(r.callingNumber, '5033466594é');
+    assert.equal(r.callingPartition, 'Ön\uFFFDNet');
+  });
+});
+
 describe('parseCdrFileName', () => {
   it('reads cluster ids with - and _ from the right', () => {
     assert.deepEqual(parseCdrFileName('cdr_Nucor_Enterprise-Cluster-01_06_202101122006_158160'), {

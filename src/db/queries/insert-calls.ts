@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, type CallBatch } from '../call-batch.js';
+import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, NOT_NULL_TEXT_COLUMNS, type CallBatch } from '../call-batch.js';
 import { dialectOf, type DbOrTx, type SqliteConnection } from '../knex.js';
 
 /** SQL Server takes at most 2100 parameters a statement. */
@@ -47,7 +47,10 @@ interface TxClient<C> {
  * twice what the WAL itself took. A single-row insert checks its constraints before it writes,
  * so it needs no statement journal; the extra statement steps cost less than those writes.
  */
-const SQLITE_INSERT = `INSERT INTO calls (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+const SQLITE_INSERT =
+  `INSERT INTO calls (${BATCH_COLUMNS.join(', ')}) ` +
+  // Empty texts are bound as null (see copyCall) and made '' again here.
+  `VALUES (${BATCH_COLUMNS.map((c) => (NOT_NULL_TEXT_COLUMNS.includes(c) ? "coalesce(?, '')" : '?')).join(', ')}) ON CONFLICT DO NOTHING`;
 const statements = new WeakMap<object, ReturnType<SqliteConnection['prepare']>>();
 
 /**
@@ -73,7 +76,7 @@ export async function insertCalls(options: { db: DbOrTx; calls: CallBatch }): Pr
       let inserted = 0;
       const params = new Array<unknown>(BATCH_WIDTH);
       for (let r = 0; r < total; r++) {
-        copyCall(calls, r, params, 0);
+        copyCall(calls, r, params, 0, true);
         inserted += stmt.run(...params).changes;
       }
       return inserted;

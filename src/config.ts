@@ -129,7 +129,7 @@ const schema = z
      * CDR lines committed per transaction by the miner (the checkpoint). Parsed and inserted in
      * batches of at most 2,000 lines; a transaction also commits after one second.
      */
-    batchSize: z.coerce.number().int().min(1).max(100000).default(10000),
+    batchSize: z.coerce.number().int().min(1).max(100000).default(50000),
     minerPollMs: z.coerce.number().int().min(50).default(1000),
     /** Classify and rate calls as they are stored (off: stored unrated; `tollgate recalculate` rates them later). */
     rating: flag.default(true),

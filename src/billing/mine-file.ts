@@ -9,7 +9,7 @@ import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
 import { relaxCommitDurability } from '../db/queries/relax-commit.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
-import type { DbCdrFileRow } from '../db/tables.js';
+import type { DbCdrFileRow, DbDiscardedRow } from '../db/tables.js';
 import { CodeTable, fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
 import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
 import type { FromWorker, ParseJob, ToWorker } from './parse-worker.js';
@@ -81,6 +81,9 @@ export const PARSE_BATCH_LINES = 2000;
  */
 export const MAX_TRANSACTION_MS = 1000;
 
+/** Discarded rows kept before they are inserted (each holds its raw line, up to 64 kB). */
+const DISCARDS_PER_INSERT = 500;
+
 /** Unknown account codes logged one by one per file; the rest are summed up in one warning. */
 const MAX_UNKNOWN_ACCOUNT_WARNINGS = 20;
 
@@ -98,7 +101,10 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
     if (batch.rows === 0 && batch.lastLine <= file.checkpoint_line && batch.header === null) return;
     if (!open) {
       const tx = await o.db.transaction();
-      open = { tx, openedAt: performance.now(), rows: 0, stored: 0, duplicates: 0, discarded: 0, created: new Map(), users: new Set(), unknownAccounts: [] };
+      open = {
+        tx, openedAt: performance.now(), lastLine: file.checkpoint_line, rows: 0, stored: 0, duplicates: 0, discarded: 0, discards: [],
+        unknownDestinations: 0, created: new Map(), users: new Set(), unknownAccounts: [],
+      };
       try {
         await relaxCommitDurability({ db: tx });
       } catch (err) {
@@ -120,18 +126,16 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
         setUserId(calls, a.index, id);
       }
       const n = await insertCalls({ db: tx, calls });
-      await insertDiscarded({ db: tx, rows: batch.discards });
-      await checkpointFile({
-        db: tx, id: file.id, line: batch.lastLine, rows: batch.rows, stored: n,
-        duplicates: calls.count - n, discarded: batch.discardedRows, layout: result.layout, leaseUntil: o.leaseUntil(),
-        unknownAccounts: batch.unknownAccounts.length, unknownDestinations: batch.unknownDestinations,
-      });
+      for (const d of batch.discards) t.discards.push(d);
+      if (t.discards.length >= DISCARDS_PER_INSERT) await flushDiscards(t);
+      t.lastLine = batch.lastLine;
       t.rows += batch.rows;
       t.stored += n;
       t.duplicates += calls.count - n;
       t.discarded += batch.discardedRows;
+      t.unknownDestinations += batch.unknownDestinations;
       if (n > 0) for (const u of userIdsOf(calls)) t.users.add(u);
-      t.unknownAccounts.push(...batch.unknownAccounts);
+      for (const u of batch.unknownAccounts) t.unknownAccounts.push(u);
     } catch (err) {
       await rollback();
       throw err;
@@ -139,10 +143,29 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
     if (t.rows >= o.batchSize || performance.now() - t.openedAt >= (o.maxTransactionMs ?? MAX_TRANSACTION_MS)) await commitOpen();
   }
 
-  /** Commits the transaction in progress, then counts, logs and reports what it stored. */
+  async function flushDiscards(t: OpenTransaction): Promise<void> {
+    await insertDiscarded({ db: t.tx, rows: t.discards });
+    t.discards = [];
+  }
+
+  /**
+   * Records the transaction's discarded rows and moves the file's checkpoint past its last line,
+   * commits, then counts, logs and reports what it stored. (The checkpoint once per transaction:
+   * it is only ever read after a commit.)
+   */
   async function commitOpen(): Promise<void> {
     const t = open;
     if (!t) return;
+    try {
+      await flushDiscards(t);
+      await checkpointFile({
+        db: t.tx, id: file.id, line: t.lastLine, rows: t.rows, stored: t.stored, duplicates: t.duplicates, discarded: t.discarded,
+        layout: result.layout, leaseUntil: o.leaseUntil(), unknownAccounts: t.unknownAccounts.length, unknownDestinations: t.unknownDestinations,
+      });
+    } catch (err) {
+      await rollback();
+      throw err;
+    }
     open = undefined;
     await t.tx.commit();
     for (const [k, v] of t.created) acquired.set(k, v);
@@ -200,6 +223,11 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
 interface OpenTransaction {
   tx: Knex.Transaction;
   openedAt: number;
+  /** The file's checkpoint once committed: the last line of the last batch. */
+  lastLine: number;
+  /** Discarded rows not yet inserted (they are, before the commit, or once there are many). */
+  discards: DbDiscardedRow[];
+  unknownDestinations: number;
   rows: number;
   stored: number;
   duplicates: number;

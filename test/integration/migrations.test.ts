@@ -44,6 +44,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.ok((await tables(t.db, kind)).includes('calls'));
         await t.db('calls').insert(call('p1'));
         assert.equal((await t.db('calls').count({ n: '*' }).first())?.n, kind === 'sqlite' ? 1 : '1');
+        const keyDef = kind === 'sqlite'
+          ? ((await t.db('sqlite_master').where({ name: 'calls_cdr_key' }).first('sql')) as { sql: string }).sql
+          : ((await t.db.raw("SELECT indexdef FROM pg_indexes WHERE indexname = 'calls_cdr_key'")) as { rows: Array<{ indexdef: string }> }).rows[0]!.indexdef;
+        assert.match(keyDef.replaceAll('`', ''), /UNIQUE INDEX calls_cdr_key ON (public\.)?calls (USING btree )?\(gcid, cluster_id, pkid, party\)/i);
       } finally {
         await t.close();
       }
@@ -84,11 +88,15 @@ describe('SQLite storage settings', () => {
       const before = await indexes();
       assert.deepEqual(before, ['calls_cdr_key', 'calls_start_at', 'calls_user_start']);
 
-      // Down: AUTOINCREMENT comes back, with the rows and the indexes.
+      const keySql = async () => ((await db('sqlite_master').where({ type: 'index', name: 'calls_cdr_key' }).first('sql')) as { sql: string }).sql;
+      assert.match(await keySql(), /\(`gcid`, `cluster_id`, `pkid`, `party`\)/);
+
+      // Down: AUTOINCREMENT and the old key order come back, with the rows and the indexes.
       await db.migrate.down(config);
       assert.match(await callsSql(db), /primary key autoincrement/i);
       assert.deepEqual(await db('calls').orderBy('id').pluck('pkid'), ['p1', 'p2']);
       assert.deepEqual(await indexes(), before);
+      assert.match(await keySql(), /\(`cluster_id`, `gcid`, `pkid`, `party`\)/);
       await db('calls').insert(call('p3'));
 
       // Up again: gone, rows and ids kept, the unique key still enforced.
@@ -96,6 +104,7 @@ describe('SQLite storage settings', () => {
       assert.doesNotMatch(await callsSql(db), /autoincrement/i);
       assert.deepEqual(await db('calls').orderBy('id').select('id', 'pkid'), [{ id: 1, pkid: 'p1' }, { id: 2, pkid: 'p2' }, { id: 3, pkid: 'p3' }]);
       assert.deepEqual(await indexes(), before);
+      assert.match(await keySql(), /\(`gcid`, `cluster_id`, `pkid`, `party`\)/);
       await assert.rejects(db('calls').insert(call('p1')), /UNIQUE constraint failed/);
     } finally {
       await t.close();

@@ -68,16 +68,38 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       return { calls: Number(c?.n), checkpoint: Number(f.checkpoint_line), stored: Number(f.stored) };
     };
 
+    it('records more discarded rows than one insert takes, in the transaction, once', async () => {
+      const n = ++files;
+      const name = `cdr_GroupCluster_01_202501010000_${n}`;
+      const file = path.join(p.dir, name);
+      // Every other line is malformed (a wrong field count): 1,200 discarded rows, one transaction.
+      const good = cdrFile(rows(n).slice(0, 1200), 'GroupCluster').split('\n');
+      const lines = [good[0]!, good[1]!];
+      for (const l of good.slice(2).filter((x) => x !== '')) lines.push(l, `1,2,garbage,${lines.length}`);
+      await writeFile(file, lines.join('\n') + '\n');
+      const r = await p.spool.receive({ name, source: createReadStream(file), channel: 'import', site: 'HQ' });
+      let checkpoints = 0;
+      const result = await mine(r.fileId, false, 50_000, () => (checkpoints++, 0));
+      assert.equal(checkpoints, 1);
+      assert.equal(result.stored, 1200);
+      assert.equal(result.discarded, 1200);
+      const d = await p.db('discarded_rows').where({ cdr_file_id: r.fileId }).count({ n: '*' }).first();
+      assert.equal(Number(d?.n), 1200);
+      const reasons = await p.db('discarded_rows').where({ cdr_file_id: r.fileId }).distinct('reason').pluck('reason');
+      assert.deepEqual(reasons, ['malformed']);
+    });
+
     for (const inline of [true, false]) {
       it(`commits several parsed batches as one transaction and reports each commit once (${inline ? 'this thread' : 'parser worker'})`, async () => {
         const id = await spoolNew();
         const commits: number[] = [];
-        let batches = 0;
-        const result = await mine(id, inline, 2 * PARSE_BATCH_LINES, () => (batches++, 0), (b) => commits.push(b.stored));
+        let checkpoints = 0;
+        const result = await mine(id, inline, 2 * PARSE_BATCH_LINES, () => (checkpoints++, 0), (b) => commits.push(b.stored));
         assert.equal(result.stored, ROWS);
         assert.equal(result.rows, ROWS);
-        // Parsed batches of at least PARSE_BATCH_LINES lines (whole chunks of the file): three, in two transactions.
-        assert.equal(batches, 3);
+        // Parsed batches of at least PARSE_BATCH_LINES lines (whole chunks of the file): three, in
+        // two transactions, each moving the checkpoint once.
+        assert.equal(checkpoints, 2);
         assert.equal(commits.length, 2);
         assert.ok(commits[0]! >= 2 * PARSE_BATCH_LINES);
         assert.equal(commits[0]! + commits[1]!, ROWS);
@@ -87,9 +109,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       it(`commits a transaction open too long before it reaches batchSize lines (${inline ? 'this thread' : 'parser worker'})`, async () => {
         const id = await spoolNew();
         const commits: number[] = [];
-        let batches = 0;
-        await mine(id, inline, ROWS, () => (batches++, 0), (b) => commits.push(b.stored), 0);
-        assert.equal(batches, 3);
+        let checkpoints = 0;
+        await mine(id, inline, ROWS, () => (checkpoints++, 0), (b) => commits.push(b.stored), 0);
+        assert.equal(checkpoints, 3);
         assert.equal(commits.length, 3);
         assert.deepEqual(await counts(id), { calls: ROWS, checkpoint: ROWS + 2, stored: ROWS });
       });
@@ -97,15 +119,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       it(`undoes every batch of a failed transaction, and a second run stores each call once (${inline ? 'this thread' : 'parser worker'})`, async () => {
         const id = await spoolNew();
         let checkpoints = 0;
-        // The checkpoint of the second parsed batch fails: the first batch, in the same transaction, goes too.
+        let failAt = 1;
         const failing = () => {
-          if (++checkpoints === 2) throw new Error('database gone');
+          if (++checkpoints === failAt) throw new Error('database gone');
           return 0;
         };
+        // The whole file is one transaction of three parsed batches: its checkpoint fails, after
+        // all three were inserted, and all three are undone.
         await assert.rejects(mine(id, inline, 3 * PARSE_BATCH_LINES, failing), /database gone/);
+        assert.equal(checkpoints, 1);
         assert.deepEqual(await counts(id), { calls: 0, checkpoint: 0, stored: 0 });
-        // With a transaction per parsed batch, a failure keeps the batches before it.
+        // With a transaction per parsed batch, a failure keeps the transactions before it.
         checkpoints = 0;
+        failAt = 2;
         await assert.rejects(mine(id, inline, PARSE_BATCH_LINES, failing), /database gone/);
         const first = await counts(id);
         assert.ok(first.calls >= PARSE_BATCH_LINES && first.calls < ROWS);

@@ -36,8 +36,12 @@ const job = (workerData as ParseJob | null) ?? (await new Promise<ParseJob>((res
   };
   port.on('message', take);
 }));
-/** Batches sent and not yet committed. Two: one being committed, one waiting, while a third is parsed. */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Batches sent and not yet committed (about 0.5 MB each). Eight let the parser run on through a
+ * commit of the miner's thread (a WAL checkpoint can take a few hundred milliseconds) instead of
+ * stopping after two batches and leaving a core idle.
+ */
+const MAX_IN_FLIGHT = 8;
 let inFlight = 0;
 let proceed = true;
 let wake: (() => void) | undefined;

@@ -74,6 +74,9 @@ export async function loadRaterFactory(): Promise<RaterFactory> {
   return (await import('../rating/call-rating.js')).buildCallRater;
 }
 
+/** Remembered device answers per site context (bounded: emptied when full). */
+const MEMO_LIMIT = 100_000;
+
 /** Loads a site's context from the database. */
 export async function loadSiteContext(options: { db: DbOrTx; site: Site; rating?: boolean }): Promise<RatedSiteContext> {
   const data = await loadSiteContextData(options);
@@ -110,6 +113,8 @@ export function buildSiteContext(data: SiteContextData, makeRater?: RaterFactory
     }
     for (const d of u.devices) byDevice.set(d.toLowerCase(), { id: u.id, billing: Boolean(u.extension_billing) });
   }
+  const gatewayMemo = new Map<string, Gw | null>();
+  const deviceMemo = new Map<string, SiteUser | null>();
   return {
     rater: data.rating ? requireFactory(makeRater)(data.rating) : null,
     siteId: site.id,
@@ -119,16 +124,27 @@ export function buildSiteContext(data: SiteContextData, makeRater?: RaterFactory
     accessCodes: [...site.accessCodes].sort((a, b) => b.length - a.length),
     gatewaysConfigured: gateways.length > 0,
     gatewayFor(device) {
-      const hit = exact.get(device.toLowerCase());
-      if (hit) return hit;
-      for (const g of globs) if (g.re.test(device)) return g.gw;
-      return undefined;
+      // Device names repeat on every call: the answer is remembered (lower-casing and the glob
+      // patterns cost more than the lookup).
+      let hit = gatewayMemo.get(device);
+      if (hit === undefined) {
+        hit = exact.get(device.toLowerCase()) ?? globs.find((g) => g.re.test(device))?.gw ?? null;
+        if (gatewayMemo.size >= MEMO_LIMIT) gatewayMemo.clear();
+        gatewayMemo.set(device, hit);
+      }
+      return hit ?? undefined;
     },
     userByLine(partition, line) {
       return byLine.get(key(partition, line)) ?? (partitioned ? byLine.get(key('', line)) : undefined);
     },
     userByDevice(device) {
-      return byDevice.get(device.toLowerCase());
+      let hit = deviceMemo.get(device);
+      if (hit === undefined) {
+        hit = byDevice.get(device.toLowerCase()) ?? null;
+        if (deviceMemo.size >= MEMO_LIMIT) deviceMemo.clear();
+        deviceMemo.set(device, hit);
+      }
+      return hit ?? undefined;
     },
   };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { LAYOUTS } from '../../src/billing/cdr-layouts.js';
 import {
-  headerNames, isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, parseCdrFileName, RowError, splitLine,
+  headerNames, Interner, isCmrHeader, isHeaderLine, isTypesLine, layoutFromFieldCount, layoutFromHeader, makeDecoder, parseCdrFileName, RowError, splitLine,
 } from '../../src/billing/parse-cdr.js';
 
 const S1 = readFileSync(new URL('../../../shared/fixtures/cucm/cdr_cucmOHSUtest_02_202504181632_101', import.meta.url), 'utf8').split('\n');
@@ -170,11 +170,13 @@ describe('the byte scan agrees with the reference scan', () => {
   }
   it('on 5,000 mutated rows of three layouts: the same row or the same error', () => {
     let differentPaths = 0;
+    // One decoder per layout for all rows, as for a file: its interner's hits are checked too.
+    const fastOf = layouts.map((l) => makeDecoder(l));
+    const referenceOf = layouts.map((l) => makeDecoder(l, { scanBytes: false }));
     for (let i = 0; i < 5000; i++) {
-      const layout = layouts[i % layouts.length]!;
       const line = i < seeds.length * 3 ? seeds[i % seeds.length]! : mutate(seeds[rand(seeds.length)]!);
-      const fast = makeDecoder(layout);
-      const reference = makeDecoder(layout, { scanBytes: false });
+      const fast = fastOf[i % layouts.length]!;
+      const reference = referenceOf[i % layouts.length]!;
       const bytes = Buffer.from(`xx${line}\r\n`, 'utf8');
       const viaBytes = outcome(() => fast.decode(line, bytes, 2, bytes.length - 2));
       const viaText = outcome(() => fast.decode(line));
@@ -184,6 +186,23 @@ describe('the byte scan agrees with the reference scan', () => {
       if (typeof expected === 'string') differentPaths++;
     }
     assert.ok(differentPaths > 500, `only ${differentPaths} mutated rows were refused: the mutations are too gentle`);
+  });
+  it('interns repeated values: one string per distinct byte sequence, bounded', () => {
+    const it = new Interner();
+    const b = Buffer.from('SEP001122334455,SEP001122334455,SEP001122334456,é,');
+    const a = it.get(b, 0, 15)!;
+    assert.equal(a, 'SEP001122334455');
+    assert.equal(it.get(b, 16, 31), a);
+    assert.equal(it.get(b, 32, 47), 'SEP001122334456');
+    assert.equal(it.get(b, 48, 50), 'é');
+    assert.equal(it.get(b, 0, 0), '');
+    assert.equal(it.get(Buffer.alloc(Interner.MAX_BYTES + 1, 65), 0, Interner.MAX_BYTES + 1), undefined, 'too long to keep');
+    // Fill it: every value stays found, the first one past the limit is not kept.
+    const keys: string[] = [];
+    for (let i = 0; keys.length < Interner.MAX_ENTRIES - 4; i++) keys.push(`D${i}`);
+    for (const k of keys) assert.equal(it.get(Buffer.from(k), 0, k.length), k);
+    assert.equal(it.get(Buffer.from('overflow'), 0, 8), undefined);
+    for (const k of [...keys, 'SEP001122334455', 'é']) assert.equal(it.get(Buffer.from(k), 0, Buffer.byteLength(k)), k);
   });
   it('reads non-ASCII cells from the bytes, and invalid UTF-8 as U+FFFD like the text', () => {
     const d = layouts[0]!;

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import type { Db } from '../db/knex.js';
+import { dialectOf, type Db } from '../db/knex.js';
 import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
@@ -70,11 +70,13 @@ export class MiningStopped extends Error {}
 
 /**
  * Lines per parsed batch, the unit the parser sends and the miner inserts. A transaction (with
- * the file's checkpoint) takes several, up to `batchSize` lines: on SQLite each commit writes
- * every page it dirtied to the WAL, and the calls(user_id, start_at) index spreads a batch over
- * one page per user, so a commit of 2,000 lines wrote about as many pages as one of 10,000.
+ * the file's checkpoint) takes many, up to `batchSize` lines: on SQLite each commit writes every
+ * page it dirtied to the WAL, and the calls(user_id, start_at) index spreads a batch over one page
+ * per user, so a commit of 2,000 lines wrote about as many pages as one of 10,000. A batch stays
+ * small enough that its texts are ordinary heap strings (under V8's 128 kB large-object size:
+ * large objects are freed only by full collections, and piled up in the miner's thread).
  */
-export const PARSE_BATCH_LINES = 2000;
+export const PARSE_BATCH_LINES = 1000;
 /**
  * A transaction commits once it has been open this long, even short of `batchSize` lines: on
  * SQLite the process's other queries wait for the one connection meanwhile.
@@ -96,7 +98,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
   /** The transaction in progress: parsed batches inserted, not yet committed. */
   let open: OpenTransaction | undefined;
 
-  async function commit(batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch): Promise<void> {
+  async function commit(batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch, copy?: Uint8Array): Promise<void> {
     if (batch.layout) result.layout = batch.layout;
     if (batch.rows === 0 && batch.lastLine <= file.checkpoint_line && batch.header === null) return;
     if (!open) {
@@ -125,7 +127,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
         }
         setUserId(calls, a.index, id);
       }
-      const n = await insertCalls({ db: tx, calls });
+      const n = await insertCalls({ db: tx, calls, ...(copy ? { copy } : {}) });
       for (const d of batch.discards) t.discards.push(d);
       if (t.discards.length >= DISCARDS_PER_INSERT) await flushDiscards(t);
       t.lastLine = batch.lastLine;
@@ -189,7 +191,7 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
 
   const job: ParseJob = {
     path: o.path, start: file.checkpoint_line, batchSize: Math.min(o.batchSize, PARSE_BATCH_LINES), ctxData: o.ctxData, siteId: site.id,
-    fileId: file.id, clusterId: o.clusterId, now: o.now(),
+    fileId: file.id, clusterId: o.clusterId, now: o.now(), copyText: dialectOf(o.db) === 'postgres',
   };
   let inline = o.inline;
   if (inline === undefined) {
@@ -243,7 +245,7 @@ interface Parsed {
   headerSeen: boolean;
 }
 
-type Commit = (batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch) => Promise<void>;
+type Commit = (batch: Omit<ParsedBatch, 'calls'>, calls: CallBatch, copy?: Uint8Array) => Promise<void>;
 
 async function parseHere(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
   const r = await parseCdrFile({
@@ -312,7 +314,7 @@ function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean
       if (m.type === 'batch') {
         chain = chain.then(async () => {
           if (settled) return;
-          await commit(JSON.parse(m.json) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls, codes));
+          await commit(JSON.parse(m.json) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls, codes), m.copy);
           worker.postMessage({ type: 'ack', proceed: !shouldStop?.() } satisfies ToWorker);
         }).catch((err: Error) => finish(err));
       } else if (m.type === 'done') {

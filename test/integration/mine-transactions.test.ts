@@ -90,6 +90,29 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     for (const inline of [true, false]) {
+      it(`stores each call once from a file that overlaps one mined before (${inline ? 'this thread' : 'parser worker'})`, async () => {
+        // The second file repeats the first one's calls and adds 300: each batch holds calls that
+        // are stored already (on PostgreSQL its COPY fails and the batch goes in with ON CONFLICT).
+        const n = ++files;
+        const first = rows(n);
+        const write = async (name: string, specs: RowSpec[]) => {
+          const file = path.join(p.dir, name);
+          await writeFile(file, cdrFile(specs, 'GroupCluster'));
+          const r = await p.spool.receive({ name, source: createReadStream(file), channel: 'import', site: 'HQ' });
+          assert.equal(r.status, 'accepted');
+          return r.fileId;
+        };
+        const a = await write(`cdr_GroupCluster_01_202501010000_${n}`, first);
+        const more = first.concat(first.slice(0, 300).map((r) => ({ ...r, callId: r.callId + 50_000 })));
+        const b = await write(`cdr_GroupCluster_01_202501010001_${n}`, more);
+        assert.equal((await mine(a, inline, 50_000, () => 0)).stored, ROWS);
+        const again = await mine(b, inline, 50_000, () => 0);
+        assert.equal(again.stored, 300);
+        assert.equal(again.duplicates, ROWS);
+        const c = await p.db('calls').whereIn('cdr_file_id', [a, b]).count({ n: '*' }).first();
+        assert.equal(Number(c?.n), ROWS + 300);
+      });
+
       it(`commits several parsed batches as one transaction and reports each commit once (${inline ? 'this thread' : 'parser worker'})`, async () => {
         const id = await spoolNew();
         const commits: number[] = [];

@@ -168,6 +168,24 @@ describe('helpers', () => {
 });
 
 describe('call batches (the insert format)', () => {
+  it("COPY text as bytes equals the text: escapes, nulls, non-ASCII, more than the first guess of room", async () => {
+    const { CallBatchBuilder, copyBytesOf, copyTextOf } = await import('../../src/db/call-batch.js');
+    const { addCall } = await import('../../src/billing/parse-file.js');
+    const row = d10.decode(S3[0]!);
+    const call = classifyCdr(row, ctx({ lines: { '46710': u(1) } })).calls[0]!;
+    const b = new CallBatchBuilder(4);
+    addCall(b, { ...row, lastRedirectDn: 'tab\there\\back\nline' }, call, 1, 1, 1, 'X', null);
+    addCall(b, row, { ...call, userId: null, accountCode: 'Zürich-€-𝄞' }, 1, 1, 2, 'X', null);
+    // A value long enough that the buffer must grow (its first guess is 320 bytes a call).
+    addCall(b, { ...row, lastRedirectDn: 'é'.repeat(5000) }, call, 1, 1, 3, 'X', null);
+    const batch = b.build();
+    const text = copyTextOf(batch);
+    assert.match(text, /tab\\there\\\\back\\nline/);
+    assert.match(text, /\t\\N\t/);
+    assert.equal(Buffer.from(copyBytesOf(batch)).toString('utf8'), text);
+    assert.equal(copyBytesOf(new CallBatchBuilder().build()).length, 0);
+  });
+
   it('coded columns travel as a dictionary that grows by batch and starts afresh when full', async () => {
     const { CallBatchBuilder, CodeTable, copyCall, fromWire, MAX_CODES, TextCodes, BATCH_COLUMNS } = await import('../../src/db/call-batch.js');
     const { addCall } = await import('../../src/billing/parse-file.js');

@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, NOT_NULL_TEXT_COLUMNS, type CallBatch } from '../call-batch.js';
+import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, copyTextOf, NOT_NULL_TEXT_COLUMNS, type CallBatch } from '../call-batch.js';
 import { dialectOf, type DbOrTx, type SqliteConnection } from '../knex.js';
 
 /** SQL Server takes at most 2100 parameters a statement. */
@@ -58,7 +58,12 @@ const statements = new WeakMap<object, ReturnType<SqliteConnection['prepare']>>(
  * stored already. Returns how many were new. Run it inside the batch transaction: knex then
  * hands back the transaction's own connection, which SQLite and PostgreSQL use directly.
  */
-export async function insertCalls(options: { db: DbOrTx; calls: CallBatch }): Promise<number> {
+export async function insertCalls(options: {
+  db: DbOrTx;
+  calls: CallBatch;
+  /** PostgreSQL: the batch already in COPY's text format, as UTF-8 (made by the parser worker), used as it is. */
+  copy?: Uint8Array;
+}): Promise<number> {
   const { db, calls } = options;
   const total = calls.count;
   if (total === 0) return 0;
@@ -96,7 +101,7 @@ export async function insertCalls(options: { db: DbOrTx; calls: CallBatch }): Pr
       await conn.query('SAVEPOINT tollgate_copy');
       try {
         const stream = conn.query(copyFrom(PG_COPY));
-        stream.end(copyText(calls));
+        stream.end(options.copy ? Buffer.from(options.copy.buffer, options.copy.byteOffset, options.copy.byteLength) : copyTextOf(calls));
         await finished(stream);
         // No RELEASE: the savepoint ends with the transaction, and a round trip less counts here.
         return total;
@@ -140,26 +145,3 @@ export async function insertCalls(options: { db: DbOrTx; calls: CallBatch }): Pr
   return inserted;
 }
 
-/**
- * The batch in COPY's text format: one line per call, values in BATCH_COLUMNS order separated by
- * tabs, `\N` for null, booleans as 1/0 (valid boolean input), and backslash escapes for the
- * characters the format reserves.
- */
-function copyText(calls: CallBatch): string {
-  const row = new Array<unknown>(BATCH_WIDTH);
-  const lines = new Array<string>(calls.count);
-  const cells = new Array<string>(BATCH_WIDTH);
-  for (let r = 0; r < calls.count; r++) {
-    copyCall(calls, r, row, 0);
-    for (let c = 0; c < BATCH_WIDTH; c++) {
-      const v = row[c];
-      cells[c] = v === null ? '\\N' : typeof v === 'string' ? (COPY_SPECIAL.test(v) ? v.replace(COPY_ESCAPES, escapeCopy) : v) : String(v);
-    }
-    lines[r] = cells.join('\t');
-  }
-  return lines.join('\n') + '\n';
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_ESCAPES = /[\\\t\n\r]/g;
-const escapeCopy = (ch: string): string => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r');

@@ -8,6 +8,7 @@ import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
 import { relaxCommitDurability } from '../db/queries/relax-commit.js';
+import { startCheckpointer } from '../db/sqlite-checkpointer.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
 import type { DbCdrFileRow, DbDiscardedRow } from '../db/tables.js';
 import { CodeTable, fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
@@ -199,16 +200,24 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
     inline = size < WORKER_MIN_BYTES;
   }
   let parsed: Parsed;
+  // A large file into SQLite: the write-ahead log is checkpointed by a thread of its own meanwhile.
+  const checkpointer = inline ? undefined : await startCheckpointer(o.db, o.log);
   try {
-    parsed = inline ? await parseHere(job, commit, o.shouldStop) : await parseInWorker(job, commit, o.shouldStop);
-  } catch (err) {
-    // The rows read before a file error (a read failure half-way) are good: keep them, as the
-    // batches committed before it. Any other error undoes the transaction in progress.
-    if (err instanceof FileError && open) await commitOpen();
-    else await rollback();
-    throw err;
+    try {
+      parsed = inline ? await parseHere(job, commit, o.shouldStop) : await parseInWorker(job, commit, o.shouldStop);
+    } catch (err) {
+      // The rows read before a file error (a read failure half-way) are good: keep them, as the
+      // batches committed before it. Any other error undoes the transaction in progress.
+      if (err instanceof FileError && open) await commitOpen();
+      else await rollback();
+      throw err;
+    }
+    await commitOpen();
+  } finally {
+    // Its stop resets the connection's own checkpointing, which needs the connection: not while
+    // a transaction still holds it (a failed commit), when the raised backstop stays set.
+    await checkpointer?.stop({ resetConnection: open === undefined });
   }
-  await commitOpen();
   if (parsed.stopped) throw new MiningStopped('stopped');
   if (result.layout === null && file.checkpoint_line === 0) {
     // An empty file, or one with only the header lines: valid, nothing to bill.
@@ -271,9 +280,9 @@ let spare: Worker | undefined;
  * takes a few hundred milliseconds, which `tollgate import` spends copying the file into the
  * spool instead. An idle spare does not keep the process alive.
  */
-export function prewarmParser(): void {
+export function prewarmParser(options: { rating: boolean }): void {
   if (spare) return;
-  const w = new Worker(WORKER_URL, { workerData: null, resourceLimits: WORKER_LIMITS });
+  const w = new Worker(WORKER_URL, { workerData: { prewarm: { rating: options.rating } }, resourceLimits: WORKER_LIMITS });
   w.unref();
   const drop = () => {
     if (spare === w) spare = undefined;

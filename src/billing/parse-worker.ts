@@ -33,8 +33,12 @@ export type FromWorker =
 export type ToWorker = { type: 'ack'; proceed: boolean } | { type: 'job'; job: ParseJob };
 
 const port = parentPort!;
-// A worker started ahead of time (see prewarmParser in mine-file.ts) waits for its job.
-const job = (workerData as ParseJob | null) ?? (await new Promise<ParseJob>((resolve) => {
+// A worker started ahead of time (see prewarmParser in mine-file.ts) loads the rating modules
+// (libphonenumber's metadata, half a second) while it waits for its job.
+const spare = (workerData as { prewarm?: { rating: boolean } } | null)?.prewarm;
+const raterFactory = spare?.rating ? loadRaterFactory() : undefined;
+raterFactory?.catch(() => undefined);
+const job = !spare ? (workerData as ParseJob) : (await new Promise<ParseJob>((resolve) => {
   const take = (m: ToWorker) => {
     if (m.type !== 'job') return;
     port.off('message', take);
@@ -69,7 +73,7 @@ async function drain(limit: number): Promise<void> {
 
 try {
   const result = await parseCdrFile({
-    path: job.path, start: job.start, batchSize: job.batchSize, ctx: buildSiteContext(job.ctxData, job.ctxData.rating ? await loadRaterFactory() : undefined),
+    path: job.path, start: job.start, batchSize: job.batchSize, ctx: buildSiteContext(job.ctxData, job.ctxData.rating ? await (raterFactory ?? loadRaterFactory()) : undefined),
     siteId: job.siteId, fileId: job.fileId, clusterId: job.clusterId, now: job.now,
     async onBatch(batch) {
       await drain(MAX_IN_FLIGHT - 1);

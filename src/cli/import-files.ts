@@ -69,7 +69,7 @@ export async function importFiles(rt: Runtime, args: {
   // A large file is parsed in a worker thread: start it while the files are copied into the spool.
   for (const file of args.files) {
     if ((await stat(file).then((s) => s.size, () => 0)) >= WORKER_MIN_BYTES) {
-      prewarmParser();
+      prewarmParser({ rating: rt.config.rating });
       break;
     }
   }

@@ -39,7 +39,7 @@ export function openDb(url: string): Db {
             conn.pragma('synchronous = NORMAL');
             // Checkpoint every 64 MiB of WAL instead of 4 MiB: the hot index pages are copied
             // back to the database file less often during an import.
-            conn.pragma(`wal_autocheckpoint = ${Math.round((64 * 1024 * 1024) / pageSize(conn))}`);
+            conn.pragma(`wal_autocheckpoint = ${Math.round(AUTO_CHECKPOINT_BYTES / pageSize(conn))}`);
             conn.pragma('foreign_keys = ON');
             conn.pragma('busy_timeout = 10000');
             // 16 MiB: the calls index grows nearly in order, so its hot pages are few.
@@ -70,6 +70,9 @@ export function openDb(url: string): Db {
     pool: { min: 0, max: 10 },
   });
 }
+
+/** SQLite checkpoints its write-ahead log by itself once it is this large (see also sqlite-checkpointer.ts). */
+export const AUTO_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 /** Page size of a new SQLite database. */
 export const SQLITE_PAGE_SIZE = 16384;

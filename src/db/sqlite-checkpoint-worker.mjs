@@ -1,0 +1,36 @@
+// Worker thread of src/db/sqlite-checkpointer.ts: copies a SQLite database's write-ahead log back
+// into the database file (a PASSIVE checkpoint, which never blocks the writer) whenever the log
+// has grown past `minBytes`, on its own connection, so the writing thread does not do it inside
+// its commits. Plain JavaScript: it needs no TypeScript loader.
+import { statSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+const { file, minBytes, intervalMs } = workerData;
+const db = new Database(file, { fileMustExist: true });
+db.pragma('busy_timeout = 0');
+let checkpoints = 0;
+const timer = setInterval(() => {
+  let size = 0;
+  try {
+    size = statSync(`${file}-wal`).size;
+  } catch {
+    return;
+  }
+  if (size < minBytes) return;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    checkpoints++;
+  } catch (err) {
+    // Busy (another checkpoint is running) or the database is going away: try again later.
+    if (!/busy|locked/i.test(String(err?.message))) parentPort.postMessage({ type: 'error', message: String(err?.message ?? err) });
+  }
+}, intervalMs);
+
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  clearInterval(timer);
+  db.close();
+  parentPort.postMessage({ type: 'stopped', checkpoints });
+  parentPort.close();
+});

@@ -54,14 +54,21 @@ export const MAX_CODES = 65_536;
 export class TextCodes {
   private ids = new Map<string, number>();
   values: string[] = [];
+  /** Per coded column, its last value and code: most columns repeat from call to call. */
+  private readonly lastValue: Array<string | undefined> = new Array<string | undefined>(CODED).fill(undefined);
+  private readonly lastCode = new Int32Array(CODED);
 
-  code(s: string): number {
+  /** The code of value `s` of coded column number `column` (0-based within CODED_COLUMNS). */
+  code(s: string, column: number): number {
+    if (this.lastValue[column] === s) return this.lastCode[column]!;
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.values.length;
       this.ids.set(s, id);
       this.values.push(s);
     }
+    this.lastValue[column] = s;
+    this.lastCode[column] = id;
     return id;
   }
 
@@ -70,6 +77,7 @@ export class TextCodes {
     if (this.values.length < MAX_CODES) return false;
     this.ids = new Map();
     this.values = [];
+    this.lastValue.fill(undefined);
     return true;
   }
 }
@@ -150,7 +158,8 @@ export class CallBatchBuilder {
   /** A value of a CODED_COLUMNS column (null for NULL). */
   code(s: string | null): void {
     if (this.n === this.nums.length) this.grow();
-    this.nums[this.n++] = s === null ? NaN : this.dict.code(s);
+    const at = this.n;
+    this.nums[this.n++] = s === null ? NaN : this.dict.code(s, (at % STRIDE) - NUMS);
   }
 
   text(s: string | null): void {

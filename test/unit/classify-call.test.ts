@@ -212,13 +212,15 @@ describe('call batches (the insert format)', () => {
     for (let i = 0; i < MAX_CODES; i++) add(b, 'P3', `x${i}`);
     batches.push(b);
     b = new CallBatchBuilder(4, codes);
+    // The same partition as the call before: its code must be the new dictionary's.
+    add(b, 'P3');
     add(b, 'P4');
     add(b, 'P1');
     batches.push(b);
     const wires = batches.map((x) => x.wire());
     assert.deepEqual(wires.map((w) => w.codes.reset), [false, false, false, true]);
     assert.ok(wires[1]!.codes.added.includes('P3') && !wires[1]!.codes.added.includes('P2'), 'only new values travel');
-    assert.ok(wires[3]!.codes.added.includes('P1'), 'after a fresh start, old values travel again');
+    assert.ok(wires[3]!.codes.added.includes('P1') && wires[3]!.codes.added.includes('P3'), 'after a fresh start, old values travel again');
     const got: unknown[][] = [];
     for (const [i, w] of wires.entries()) {
       const batch = fromWire(w, table);
@@ -235,7 +237,7 @@ describe('call batches (the insert format)', () => {
     }
     assert.deepEqual(got, [
       ['P1', call.extension], ['P2', call.extension], ['P2', call.extension], ['P3', call.extension],
-      ['P3', 'x0'], ['P3', `x${MAX_CODES - 1}`], ['P4', call.extension], ['P1', call.extension],
+      ['P3', 'x0'], ['P3', `x${MAX_CODES - 1}`], ['P3', call.extension], ['P4', call.extension], ['P1', call.extension],
     ]);
   });
 

@@ -111,6 +111,8 @@ export function buildCallRater(data: RatingData): CallRater {
   const plan = data.dialPlan;
   const noAccess: SiteDialPlan = { ...plan, accessCodes: [] };
   zoneFormatter(data.timezone); // throws a RangeError for an unknown zone
+  /** Every internal call's destination (read only). */
+  const internalDestination: Destination = Object.freeze({ type: 'internal', e164: null, nation: plan.country, area: null, prefix: null, line: null, label: null });
 
   function classify(number: string, direction: string): Destination {
     // Incoming callers are not dialled through an access code.
@@ -128,7 +130,7 @@ export function buildCallRater(data: RatingData): CallRater {
     let tariff: Tariff | undefined;
     let dest: Destination;
     if (call.direction === 'internal') {
-      dest = { type: 'internal', e164: null, nation: plan.country, area: null, prefix: null, line: null, label: null };
+      dest = internalDestination;
       tariff = data.internalTariff !== null ? tariffs.get(data.internalTariff) : undefined;
       out.cost = 0;
       out.currency = data.currency;

@@ -122,16 +122,29 @@ function compile(tariff: Tariff): CompiledTariff {
   return c;
 }
 
-function findRate(c: CompiledTariff, destination: CallToRate['destination']): { rate: Rate | null; rateKey: string } {
+/** The rate of a destination: the longest matching prefix, else its type's, else null. */
+function findRate(c: CompiledTariff, destination: CallToRate['destination']): Rate | null {
   const p = destination.e164 || destination.prefix || '';
-  const digits = p.charCodeAt(0) === 43 /* + */ ? p.slice(1) : p;
-  for (let len = Math.min(c.maxPrefix, digits.length); len > 0; len--) {
-    const rate = c.byPrefix.get(digits.slice(0, len));
-    if (rate) return { rate, rateKey: rateKeyOf(rate) };
+  const start = p.charCodeAt(0) === 43 /* + */ ? 1 : 0;
+  for (let len = Math.min(c.maxPrefix, p.length - start); len > 0; len--) {
+    const rate = c.byPrefix.get(p.slice(start, start + len));
+    if (rate) return rate;
   }
-  const rate = c.byType.get(destination.type);
-  if (rate) return { rate, rateKey: rateKeyOf(rate) };
-  return { rate: null, rateKey: `${FREE_BY_DEFAULT.has(destination.type) ? 'free' : 'none'}:${destination.type}` };
+  return c.byType.get(destination.type) ?? null;
+}
+
+/** The key of a rate (or of none) as RatedCall reports it, made once per rate and type. */
+const rateKeys = new WeakMap<Rate, string>();
+const noRateKeys = new Map<string, string>();
+function rateKey(rate: Rate | null, type: DestinationType): string {
+  if (rate) {
+    let k = rateKeys.get(rate);
+    if (k === undefined) rateKeys.set(rate, (k = rateKeyOf(rate)));
+    return k;
+  }
+  let k = noRateKeys.get(type);
+  if (k === undefined) noRateKeys.set(type, (k = `${FREE_BY_DEFAULT.has(type) ? 'free' : 'none'}:${type}`));
+  return k;
 }
 
 // ---- time bands --------------------------------------------------------------------------
@@ -231,16 +244,16 @@ export function rateCall(call: CallToRate, tariff: Tariff, timeZone: string): Ra
   if (!Number.isSafeInteger(call.durationS) || call.durationS < 0) throw new RangeError(`durationS must be whole seconds ≥ 0, got ${call.durationS}`);
   zoneFormatter(timeZone); // throws RangeError for an unknown zone, whatever the call
   const c = compile(tariff);
-  const { rate, rateKey } = findRate(c, call.destination);
-  const nothing: RatedCall = { cost: 0, currency: tariff.currency, rateKey, band: null, billedSeconds: 0, segments: [] };
-  if (!rate || !call.answered || call.durationS === 0) return nothing;
+  const rate = findRate(c, call.destination);
+  const key = rateKey(rate, call.destination.type);
+  if (!rate || !call.answered || call.durationS === 0) return { cost: 0, currency: tariff.currency, rateKey: key, band: null, billedSeconds: 0, segments: [] };
 
   const billed = billedSeconds(call.durationS, rate.first, rate.next);
   const segments = c.defaultBand === null || billed === 0
     ? [{ band: null, seconds: billed }]
     : splitByBand(c, c.defaultBand, timeZone, call.startUtc, billed);
   const cost = Math.max(roundedCost(c, rate, segments), rate.minChargeMinor);
-  return { cost, currency: tariff.currency, rateKey, band: segments[0]?.band ?? null, billedSeconds: billed, segments };
+  return { cost, currency: tariff.currency, rateKey: key, band: segments[0]?.band ?? null, billedSeconds: billed, segments };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyBytesOf, type CallBatchWire } from '../db/call-batch.js';
 import { FileError, parseCdrFile } from './parse-file.js';
@@ -33,6 +35,23 @@ export type FromWorker =
 export type ToWorker = { type: 'ack'; proceed: boolean } | { type: 'job'; job: ParseJob };
 
 const port = parentPort!;
+/** How much lower than the process this thread runs (nice levels). */
+const PARSER_NICENESS = 5;
+lowerThreadPriority();
+
+/**
+ * Linux: this thread yields to the miner's thread when both want a core. The miner's thread,
+ * which writes to the database, is the one that limits ingest; the parser has time to spare
+ * (it waits for the miner most of the time) and only needs to keep ahead of it.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + PARSER_NICENESS));
+  } catch {
+    // Not Linux, or not allowed: the same priority as the miner.
+  }
+}
 // A worker started ahead of time (see prewarmParser in mine-file.ts) loads the rating modules
 // (libphonenumber's metadata, half a second) while it waits for its job.
 const spare = (workerData as { prewarm?: { rating: boolean } } | null)?.prewarm;

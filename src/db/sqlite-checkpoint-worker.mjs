@@ -2,11 +2,19 @@
 // into the database file (a PASSIVE checkpoint, which never blocks the writer) whenever the log
 // has grown past `minBytes`, on its own connection, so the writing thread does not do it inside
 // its commits. Plain JavaScript: it needs no TypeScript loader.
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 const { file, minBytes, intervalMs } = workerData;
+// Linux: a lower priority than the writing thread, which it must never hold up.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + 5));
+} catch {
+  // Not Linux: the process's priority.
+}
 const db = new Database(file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
 let checkpoints = 0;

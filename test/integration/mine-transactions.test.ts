@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,6 +67,24 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const f = (await getFile({ db: p.db, id: fileId }))!;
       return { calls: Number(c?.n), checkpoint: Number(f.checkpoint_line), stored: Number(f.stored) };
     };
+
+    it('the parser worker runs at a lower priority than the thread that writes (Linux)', { skip: process.platform !== 'linux' ? 'Linux only' : false }, async () => {
+      const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const own = niceOf(readFileSync('/proc/thread-self/stat', 'utf8'));
+      const seen = new Set<number>();
+      const id = await spoolNew();
+      await mine(id, false, 50_000, () => {
+        for (const t of readdirSync('/proc/self/task')) {
+          try {
+            seen.add(niceOf(readFileSync(`/proc/self/task/${t}/stat`, 'utf8')));
+          } catch {
+            // The thread ended meanwhile.
+          }
+        }
+        return 0;
+      });
+      assert.ok(seen.has(Math.min(19, own + 5)), `a thread at nice ${own + 5} among ${[...seen].join(', ')}`);
+    });
 
     it('records more discarded rows than one insert takes, in the transaction, once', async () => {
       const n = ++files;

@@ -324,7 +324,10 @@ function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean
         chain = chain.then(async () => {
           if (settled) return;
           await commit(JSON.parse(m.json) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls, codes), m.copy);
-          worker.postMessage({ type: 'ack', proceed: !shouldStop?.() } satisfies ToWorker);
+          // Stored: the batch's buffers go back to the parser, which builds later batches in them.
+          const buffers = [m.calls.nums.buffer as ArrayBuffer];
+          if (m.copy) buffers.push(m.copy.buffer as ArrayBuffer);
+          worker.postMessage({ type: 'ack', proceed: !shouldStop?.(), buffers } satisfies ToWorker, buffers);
         }).catch((err: Error) => finish(err));
       } else if (m.type === 'done') {
         void chain.then(() => finish(undefined, { stopped: m.stopped, headerSeen: m.headerSeen }));

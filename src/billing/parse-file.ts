@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { CallBatchBuilder, TextCodes } from '../db/call-batch.js';
+import { CallBatchBuilder, TextCodes, type BufferPool } from '../db/call-batch.js';
 import type { DbDiscardedRow } from '../db/tables.js';
 import type { CallRating } from '../rating/call-rating.js';
 import { classifyCdr, DISCARD_TEXT, type CallDraft, type DiscardReason } from './classify-call.js';
@@ -54,6 +54,8 @@ export interface ParseOptions {
   /** Cluster id for rows whose cluster id column is empty (from the file name). */
   clusterId: string;
   now: number;
+  /** Buffers to build batches in (handed back by the consumer once it stored them). */
+  buffers?: BufferPool;
   /** Awaited for each batch: back-pressure comes from the consumer. Return false to stop reading. */
   onBatch(batch: ParsedBatch): Promise<boolean>;
 }
@@ -77,7 +79,7 @@ export async function parseCdrFile(o: ParseOptions): Promise<ParseResult> {
 
   function fresh(lastLine: number): ParsedBatch {
     return {
-      calls: new CallBatchBuilder(o.batchSize + (o.batchSize >> 2), codes), acquire: [], discards: [], unknownAccounts: [], unknownDestinations: 0, lastLine, rows: 0, discardedRows: 0,
+      calls: new CallBatchBuilder(o.batchSize + (o.batchSize >> 2), codes, o.buffers), acquire: [], discards: [], unknownAccounts: [], unknownDestinations: 0, lastLine, rows: 0, discardedRows: 0,
       layout, header: null,
     };
   }

@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { copyBytesOf, type CallBatchWire } from '../db/call-batch.js';
+import { BufferPool, copyBytesOf, type CallBatchWire } from '../db/call-batch.js';
 import { FileError, parseCdrFile } from './parse-file.js';
 import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
 
@@ -32,7 +32,8 @@ export type FromWorker =
   | { type: 'done'; headerSeen: boolean; layout: string | null; stopped: boolean }
   | { type: 'error'; message: string; kind: FileError['kind'] | 'internal' };
 
-export type ToWorker = { type: 'ack'; proceed: boolean } | { type: 'job'; job: ParseJob };
+/** An ack hands back the batch's buffers (transferred), for the parser to build later batches in. */
+export type ToWorker = { type: 'ack'; proceed: boolean; buffers: ArrayBuffer[] } | { type: 'job'; job: ParseJob };
 
 const port = parentPort!;
 /** How much lower than the process this thread runs (nice levels). */
@@ -74,9 +75,11 @@ const MAX_IN_FLIGHT = 16;
 let inFlight = 0;
 let proceed = true;
 let wake: (() => void) | undefined;
+const buffers = new BufferPool(2 * MAX_IN_FLIGHT);
 
 port.on('message', (m: ToWorker) => {
   if (m.type !== 'ack') return;
+  for (const b of m.buffers) buffers.give(b);
   inFlight--;
   if (!m.proceed) proceed = false;
   wake?.();
@@ -93,12 +96,12 @@ async function drain(limit: number): Promise<void> {
 try {
   const result = await parseCdrFile({
     path: job.path, start: job.start, batchSize: job.batchSize, ctx: buildSiteContext(job.ctxData, job.ctxData.rating ? await (raterFactory ?? loadRaterFactory()) : undefined),
-    siteId: job.siteId, fileId: job.fileId, clusterId: job.clusterId, now: job.now,
+    siteId: job.siteId, fileId: job.fileId, clusterId: job.clusterId, now: job.now, buffers,
     async onBatch(batch) {
       await drain(MAX_IN_FLIGHT - 1);
       if (!proceed) return false;
       inFlight++;
-      const copy = job.copyText && batch.acquire.length === 0 ? copyBytesOf(batch.calls.build()) : undefined;
+      const copy = job.copyText && batch.acquire.length === 0 ? copyBytesOf(batch.calls.build(), buffers) : undefined;
       const calls = batch.calls.wire();
       const transfer = [calls.nums.buffer as ArrayBuffer];
       if (copy) transfer.push(copy.buffer as ArrayBuffer);

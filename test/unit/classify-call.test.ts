@@ -168,6 +168,40 @@ describe('helpers', () => {
 });
 
 describe('call batches (the insert format)', () => {
+  it('buffers handed back are built in again, whatever they held', async () => {
+    const { BufferPool, CallBatchBuilder, CodeTable, copyBytesOf, copyCall, copyTextOf, fromWire } = await import('../../src/db/call-batch.js');
+    const { addCall } = await import('../../src/billing/parse-file.js');
+    const row = d10.decode(S3[0]!);
+    const call = classifyCdr(row, ctx({ lines: { '46710': u(1) } })).calls[0]!;
+    const pool = new BufferPool(4);
+    const junk = new ArrayBuffer(1 << 20);
+    new Uint8Array(junk).fill(0xab);
+    pool.give(junk);
+    const b = new CallBatchBuilder(4, undefined, pool);
+    for (let i = 0; i < 3; i++) addCall(b, row, call, 1, 1, i, 'X', null);
+    const batch = b.build();
+    assert.equal(batch.nums.buffer, junk, 'the handed-back buffer was taken');
+    const fresh = new CallBatchBuilder(4);
+    for (let i = 0; i < 3; i++) addCall(fresh, row, call, 1, 1, i, 'X', null);
+    const want = fresh.build();
+    const got: unknown[] = [];
+    const exp: unknown[] = [];
+    for (let r = 0; r < 3; r++) {
+      copyCall(batch, r, got, got.length);
+      copyCall(want, r, exp, exp.length);
+    }
+    assert.deepEqual(got, exp);
+    const copyJunk = new ArrayBuffer(1 << 16);
+    new Uint8Array(copyJunk).fill(0x41);
+    pool.give(copyJunk);
+    const bytes = copyBytesOf(batch, pool);
+    assert.equal(bytes.buffer, copyJunk);
+    assert.equal(Buffer.from(bytes).toString('utf8'), copyTextOf(want));
+    // Through the wire too.
+    assert.deepEqual(fromWire(b.wire(), new CodeTable()).nums, want.nums);
+    assert.equal(pool.take(1), undefined, 'both buffers in use');
+  });
+
   it("COPY text as bytes equals the text: escapes, nulls, non-ASCII, more than the first guess of room", async () => {
     const { CallBatchBuilder, copyBytesOf, copyTextOf } = await import('../../src/db/call-batch.js');
     const { addCall } = await import('../../src/billing/parse-file.js');

@@ -127,7 +127,8 @@ const schema = z
     maxFileBytes: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
     /**
      * CDR lines committed per transaction by the miner (the checkpoint). Parsed and inserted in
-     * batches of at most 2,000 lines; a transaction also commits after one second.
+     * batches of about 1,000 lines (whole 256 kB chunks of the file); a transaction also commits
+     * once it has been open for one second.
      */
     batchSize: z.coerce.number().int().min(1).max(100000).default(50000),
     minerPollMs: z.coerce.number().int().min(50).default(1000),

@@ -126,7 +126,11 @@ export function isTrunkDevice(ctx: SiteContext, device: string, emptyCallingPart
 
 /** Device names repeat on every call: each site context remembers its answers (bounded). */
 const trunkMemo = new WeakMap<SiteContext, [Map<string, boolean>, Map<string, boolean>]>();
-/** The context of the last call and its memo: a file's rows share one (a WeakMap lookup per row cost more than the memo). */
+/**
+ * The context of the last call and its memo: a file's rows share one (a WeakMap lookup per row
+ * cost more than the memo). It keeps the last context alive until another is used: bounded, as
+ * each memo is (MEMO_LIMIT).
+ */
 let lastCtx: SiteContext | undefined;
 let lastMemo: [Map<string, boolean>, Map<string, boolean>] | undefined;
 const MEMO_LIMIT = 100_000;

@@ -19,9 +19,10 @@ import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site
 export { FileError } from './parse-file.js';
 
 /**
- * Mines one spooled CDR file into calls and discarded rows. Each batch is one transaction that
- * also moves the file's checkpoint, so a process killed at any moment resumes after the last
- * committed line and stores every call exactly once. Files from `WORKER_MIN_BYTES` up are parsed
+ * Mines one spooled CDR file into calls and discarded rows. A transaction takes parsed batches up
+ * to `batchSize` lines (or one second), and moves the file's checkpoint before it commits, so a
+ * process killed at any moment resumes after the last committed line and stores every call
+ * exactly once. Files from `WORKER_MIN_BYTES` up are parsed
  * in a worker thread while this thread commits (the two cores each take one half of the work);
  * smaller ones, the one-minute files CUCM sends, are parsed here with no thread start-up delay.
  */
@@ -58,7 +59,10 @@ export interface MineOptions {
   now: () => number;
   leaseUntil: () => number;
   onBatch?: (batch: StoredBatch) => void;
-  /** Checked after each committed batch: true stops mining (the file resumes later). */
+  /**
+   * Checked after each parsed batch is inserted: true stops mining (the file resumes later). The
+   * batches already on their way from the parser are inserted too, and all are committed.
+   */
   shouldStop?: () => boolean;
   /** Force parsing in this thread (true) or in a worker (false); by default by file size. */
   inline?: boolean;
@@ -66,7 +70,7 @@ export interface MineOptions {
   maxTransactionMs?: number;
 }
 
-/** Thrown when `shouldStop` asked to stop after a committed batch. */
+/** Thrown when `shouldStop` asked to stop; what was inserted before is committed. */
 export class MiningStopped extends Error {}
 
 /**
@@ -170,7 +174,13 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
       throw err;
     }
     open = undefined;
-    await t.tx.commit();
+    try {
+      await t.tx.commit();
+    } catch (err) {
+      // Free the connection (SQLite has one) whatever state the failed commit left.
+      if (!t.tx.isCompleted()) await t.tx.rollback().catch(() => undefined);
+      throw err;
+    }
     for (const [k, v] of t.created) acquired.set(k, v);
     for (const u of t.unknownAccounts) {
       if (unknownLogged++ < MAX_UNKNOWN_ACCOUNT_WARNINGS) o.log.warn({ line: u.line, accountCode: u.code }, `unknown account code "${u.code}" at ${file.name}:${u.line}`);
@@ -214,9 +224,9 @@ export async function mineFile(o: MineOptions): Promise<MineResult> {
     }
     await commitOpen();
   } finally {
-    // Its stop resets the connection's own checkpointing, which needs the connection: not while
-    // a transaction still holds it (a failed commit), when the raised backstop stays set.
-    await checkpointer?.stop({ resetConnection: open === undefined });
+    // Every transaction is committed or rolled back by now: stopping needs the connection. A
+    // failure to stop is logged, never put in place of the mining's own result or error.
+    await checkpointer?.stop().catch((err: Error) => o.log.warn({ err: err.message }, 'could not stop the WAL checkpoint thread'));
   }
   if (parsed.stopped) throw new MiningStopped('stopped');
   if (result.layout === null && file.checkpoint_line === 0) {

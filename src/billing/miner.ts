@@ -97,7 +97,7 @@ export function createMiner(o: MinerOptions) {
     } catch (err) {
       if (err instanceof MiningStopped) {
         await expireLease({ db: o.db, id: file.id });
-        flog.info('stopped after a committed batch; the file resumes at the next start');
+        flog.info('stopped after a committed transaction; the file resumes at the next start');
         return false;
       }
       if (!(err instanceof FileError)) {

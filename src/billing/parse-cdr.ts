@@ -209,6 +209,8 @@ export interface RowDecoder {
    * cheaper than in the text; without them the text is encoded first.
    */
   decode(line: string, bytes?: Buffer, start?: number, end?: number): CdrRow;
+  /** Lines whose cells the byte scan found, and lines read by the reference scan (or refused by it). */
+  readonly counts: { bytes: number; text: number };
 }
 
 const MINUS = 45;
@@ -312,6 +314,7 @@ export function makeDecoder(layout: CdrLayout, options: { scanBytes?: boolean } 
   const pending = new Uint8Array(wanted);
   const fieldCount = layout.fieldCount;
   const interner = new Interner();
+  const counts = { bytes: 0, text: 0 };
 
   /**
    * Finds the cells of a line in CUCM's plain form in its bytes: a quoted cell holds no quote, the
@@ -373,7 +376,9 @@ export function makeDecoder(layout: CdrLayout, options: { scanBytes?: boolean } 
 
   const decode = (line: string, bytes?: Buffer, start = 0, end?: number): CdrRow => {
     const b = useBytes ? bytes ?? Buffer.from(line, 'utf8') : undefined;
-    if (!b || !scanBytes(b, start, end ?? b.length, line)) {
+    if (b && scanBytes(b, start, end ?? b.length, line)) counts.bytes++;
+    else {
+      counts.text++;
       const count = scanLine(line, slots, cells);
       if (count !== fieldCount) {
         throw new RowError(`expected ${fieldCount} fields, found ${count}`);
@@ -427,7 +432,7 @@ export function makeDecoder(layout: CdrLayout, options: { scanBytes?: boolean } 
     if (row.pkid === '') throw new RowError('pkid: empty');
     return row;
   };
-  return { layout, decode };
+  return { layout, decode, counts };
 }
 
 function str(cells: readonly string[], slot: number): string {

@@ -6,8 +6,9 @@ import { FileError, parseCdrFile } from './parse-file.js';
 import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
 
 /**
- * Worker thread that parses one large CDR file while the miner's thread commits: it sends each
- * batch as one JSON text and goes on parsing; at most two batches are on their way at a time.
+ * Worker thread that parses one large CDR file while the miner's thread inserts and commits: it
+ * sends each batch (numbers in a transferred buffer, texts joined, for PostgreSQL also its COPY
+ * text as bytes) and goes on parsing; at most MAX_IN_FLIGHT batches are on their way at a time.
  */
 
 export interface ParseJob {

@@ -112,6 +112,9 @@ export class CodeTable {
 
   apply(d: CodesDelta): readonly string[] {
     if (d.reset) this.values = [];
+    // Deltas apply in batch order, each where the one before ended: anything else is a bug that
+    // would store wrong texts, so it stops the file instead.
+    if (d.from !== this.values.length) throw new Error(`call batch dictionary out of step: delta from ${d.from}, table holds ${this.values.length}`);
     for (const v of d.added) this.values.push(v);
     return this.values;
   }
@@ -120,6 +123,8 @@ export class CodeTable {
 export interface CodesDelta {
   /** The dictionary started afresh with this batch. */
   reset: boolean;
+  /** The code of the first value added (how many values the dictionary held before). */
+  from: number;
   /** Values new with this batch, in code order. */
   added: string[];
 }
@@ -169,7 +174,7 @@ export class CallBatchBuilder {
   constructor(expected = 1024, codes = new TextCodes(), private readonly pool?: BufferPool) {
     const bytes = Math.max(16, expected) * STRIDE * 8;
     const reused = pool?.take(bytes);
-    this.nums = reused ? new Float64Array(reused) : new Float64Array(bytes / 8);
+    this.nums = reused ? new Float64Array(reused, 0, reused.byteLength >> 3) : new Float64Array(bytes / 8);
     this.dict = codes;
     this.dictReset = codes.beginBatch();
     this.dictValues = codes.values;
@@ -219,7 +224,7 @@ export class CallBatchBuilder {
   }
 
   private allTexts(): string[] {
-    if (this.segments.length === 0) return this.texts;
+    if (this.segments.length === 0) return [...this.texts];
     return [...this.segments.flatMap((seg) => seg.split(SEP)), ...this.texts];
   }
 
@@ -238,7 +243,7 @@ export class CallBatchBuilder {
    */
   wire(): CallBatchWire {
     const nums = this.nums.subarray(0, this.n);
-    const codes = { reset: this.dictReset, added: this.dictValues.slice(this.dictFrom) };
+    const codes = { reset: this.dictReset, from: this.dictFrom, added: this.dictValues.slice(this.dictFrom) };
     if (!this.plain) return { count: this.count, nums, text: JSON.stringify(this.allTexts()), json: true, codes };
     this.seal();
     return { count: this.count, nums, text: this.segments.join(SEP), json: false, codes };
@@ -365,14 +370,15 @@ function copyLine(calls: CallBatch, r: number): string {
  * while PostgreSQL works, let some 100 MB of them pile up.
  */
 export function copyBytesOf(calls: CallBatch, pool?: BufferPool): Uint8Array {
-  const first = Math.max(4096, calls.count * 320);
+  const first = Math.max(4096, calls.count * 320) & ~7;
   let buf = Buffer.from(pool?.take(first) ?? new ArrayBuffer(first));
   let at = 0;
   for (let r = 0; r < calls.count; r++) {
     const line = copyLine(calls, r);
     // A UTF-16 unit takes at most 3 bytes of UTF-8; +1 for the line end.
     if (at + line.length * 3 + 1 > buf.length) {
-      const bigger = Buffer.from(new ArrayBuffer(Math.max(buf.length * 2, at + line.length * 3 + 1)));
+      // A multiple of 8, so that the buffer, handed back, can hold a batch's numbers too.
+      const bigger = Buffer.from(new ArrayBuffer((Math.max(buf.length * 2, at + line.length * 3 + 1) + 7) & ~7));
       buf.copy(bigger, 0, 0, at);
       pool?.give(buf.buffer as ArrayBuffer);
       buf = bigger;

@@ -1,7 +1,9 @@
 // Worker thread of src/db/sqlite-checkpointer.ts: copies a SQLite database's write-ahead log back
-// into the database file (a PASSIVE checkpoint, which never blocks the writer) whenever the log
-// has grown past `minBytes`, on its own connection, so the writing thread does not do it inside
-// its commits. Plain JavaScript: it needs no TypeScript loader.
+// into the database file (a PASSIVE checkpoint, which never blocks the writer) on its own
+// connection, so that the writing thread does not do it inside its commits. It starts once the log
+// file has reached `minBytes` and then checkpoints at every poll: the file keeps its size when
+// SQLite starts writing it from the beginning again, and a checkpoint with nothing new to copy
+// costs next to nothing. Plain JavaScript: it needs no TypeScript loader.
 import { readlinkSync, statSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';

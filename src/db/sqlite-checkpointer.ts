@@ -10,15 +10,15 @@ import { AUTO_CHECKPOINT_BYTES, dialectOf, type Db } from './knex.js';
  * log stays bounded even if the checkpointing thread falls behind or fails.
  */
 
-/** The log is checkpointed once it is this large. */
+/** Checkpointing starts once the log file is this large (and then runs at every poll). */
 const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 const POLL_MS = 100;
 /** The backstop while the thread runs: the connection checkpoints by itself past this size. */
 const BACKSTOP_BYTES = 256 * 1024 * 1024;
 
 export interface Checkpointer {
-  /** Stops the thread; `resetConnection` (default true) restores the connection's own checkpoint size. */
-  stop(options?: { resetConnection?: boolean }): Promise<void>;
+  /** Stops the thread and restores the connection's own checkpoint size (needs the connection). */
+  stop(): Promise<void>;
 }
 
 /** Starts the checkpointing thread for a file-backed SQLite database; undefined for other databases. */
@@ -47,10 +47,10 @@ export async function startCheckpointer(db: Db, log: Logger): Promise<Checkpoint
   // checkpointer never keeps the process alive.
   worker.unref();
   return {
-    async stop(options = {}) {
+    async stop() {
       if (!failed) worker.postMessage('stop');
       await done;
-      if (options.resetConnection !== false) await db.raw(`PRAGMA wal_autocheckpoint = ${Math.round(AUTO_CHECKPOINT_BYTES / pageSize)}`);
+      await db.raw(`PRAGMA wal_autocheckpoint = ${Math.round(AUTO_CHECKPOINT_BYTES / pageSize)}`);
     },
   };
 }

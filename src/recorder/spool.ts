@@ -191,7 +191,8 @@ export function createSpool(opts: SpoolOptions) {
    * as fast as streaming it through `receive`, which reads, hashes and writes every chunk in this
    * thread. The hash must name exactly the bytes the spool keeps: when the original changed while
    * it was copied (its size, modification or change time, or inode differ afterwards, as any
-   * write makes them), the copy itself is hashed instead.
+   * write makes them), or was written to in the two seconds before (a write in the same tick of
+   * the file system's clock leaves the times alone), the copy itself is hashed instead.
    */
   async function receiveCopy(args: { file: string; name: string; channel: Channel; site?: string; cluster?: string }): Promise<ReceiveResult> {
     const name = checkFileName(args.name, args.channel);
@@ -202,6 +203,7 @@ export function createSpool(opts: SpoolOptions) {
     const tmp = await stagingPath();
     let staged: { sha256: string; size: number };
     try {
+      const statAt = Date.now();
       const before = await stat(args.file, { bigint: true });
       const [, original] = await Promise.all([copyFile(args.file, tmp, constants.COPYFILE_FICLONE), hashFile(args.file)]);
       const fh = await open(tmp, 'r+');
@@ -213,9 +215,13 @@ export function createSpool(opts: SpoolOptions) {
         await fh.close();
       }
       const after = await stat(args.file, { bigint: true });
-      const unchanged = before.size === after.size && before.mtimeNs === after.mtimeNs && before.ctimeNs === after.ctimeNs &&
+      // A file written to within the last seconds could change again inside the same tick of the
+      // file system's clock, leaving its times as they were ("racy" files, as git calls them).
+      const settled = statAt - Number(before.mtimeMs) > RACY_MS && statAt - Number(before.ctimeMs) > RACY_MS;
+      const unchanged = settled && before.size === after.size && before.mtimeNs === after.mtimeNs && before.ctimeNs === after.ctimeNs &&
         before.ino === after.ino && before.dev === after.dev && copied === before.size && BigInt(original.size) === before.size;
       staged = unchanged ? original : await hashFile(tmp);
+      opts.log.debug({ file: name, hashed: unchanged ? 'original' : 'copy' }, 'imported file copied and hashed');
     } catch (err) {
       await rm(tmp, { force: true });
       throw new ReceiveError(`could not store ${name}: ${(err as Error).message}`, 'io');
@@ -315,6 +321,9 @@ export function createSpool(opts: SpoolOptions) {
 
   return { root, maxFileBytes: opts.maxFileBytes, receive, receiveLocalFile, receiveCopy, stagingPath, recover, siteDir, abs, rel };
 }
+
+/** A file modified this recently may change without its times showing it (see receiveCopy). */
+const RACY_MS = 2000;
 
 export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');

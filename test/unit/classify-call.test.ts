@@ -234,24 +234,28 @@ describe('call batches (the insert format)', () => {
     const batches: Array<InstanceType<typeof CallBatchBuilder>> = [];
     const add = (b: InstanceType<typeof CallBatchBuilder>, partition: string, extension = call.extension) =>
       addCall(b, row, { ...call, partition, extension }, 1, 1, 1, 'X', null);
+    // As the parser does: the next batch's builder is made, then the batch before is sent.
+    const wires: Array<ReturnType<InstanceType<typeof CallBatchBuilder>['wire']>> = [];
     let b = new CallBatchBuilder(4, codes);
+    const next = () => {
+      const done = b;
+      b = new CallBatchBuilder(4, codes);
+      batches.push(done);
+      wires.push(done.wire());
+    };
     add(b, 'P1');
     add(b, 'P2');
-    batches.push(b);
-    b = new CallBatchBuilder(4, codes);
+    next();
     add(b, 'P2');
     add(b, 'P3');
-    batches.push(b);
-    b = new CallBatchBuilder(4, codes);
+    next();
     for (let i = 0; i < MAX_CODES; i++) add(b, 'P3', `x${i}`);
-    batches.push(b);
-    b = new CallBatchBuilder(4, codes);
+    next();
     // The same partition as the call before: its code must be the new dictionary's.
     add(b, 'P3');
     add(b, 'P4');
     add(b, 'P1');
-    batches.push(b);
-    const wires = batches.map((x) => x.wire());
+    next();
     assert.deepEqual(wires.map((w) => w.codes.reset), [false, false, false, true]);
     assert.ok(wires[1]!.codes.added.includes('P3') && !wires[1]!.codes.added.includes('P2'), 'only new values travel');
     assert.ok(wires[3]!.codes.added.includes('P1') && wires[3]!.codes.added.includes('P3'), 'after a fresh start, old values travel again');
@@ -269,6 +273,8 @@ describe('call batches (the insert format)', () => {
         if (i !== 2 || r === 0 || r === batch.count - 1) got.push([out[at], out[ext]]);
       }
     }
+    // A delta applied out of step is refused (it would store wrong texts).
+    assert.throws(() => fromWire(wires[1]!, new CodeTable()), /dictionary out of step/);
     assert.deepEqual(got, [
       ['P1', call.extension], ['P2', call.extension], ['P2', call.extension], ['P3', call.extension],
       ['P3', 'x0'], ['P3', `x${MAX_CODES - 1}`], ['P3', call.extension], ['P4', call.extension], ['P1', call.extension],

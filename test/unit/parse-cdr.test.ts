@@ -139,13 +139,15 @@ describe('the byte scan agrees with the reference scan', () => {
       return `${(err as Error).name}: ${(err as Error).message}`;
     }
   };
-  const layouts = [
-    layoutFromHeader(splitLine(S1[0]!)), layoutFromFieldCount(129)!, layoutFromFieldCount(123)!,
+  // Each real row with its own layout: S1 rows under the 12.x header, S2 headerless 11.x, S3
+  // headerless 10.5.
+  const d12 = layoutFromHeader(splitLine(S1[0]!));
+  const seeds: Array<[string, ReturnType<typeof layoutFromHeader>]> = [
+    [S1[4]!, d12], [S1[2]!, d12], [S2, layoutFromFieldCount(129)!], [S3[0]!, layoutFromFieldCount(123)!], [S3[3]!, layoutFromFieldCount(123)!],
   ];
-  const seeds = [S1[4]!, S1[2]!, S2, S3[0]!, S3[3]!];
   // Deterministic pseudo-random mutations of real rows: quotes, escaped quotes, commas inside
-  // and outside quotes, blanks after a closing quote, non-ASCII and invalid bytes, signs, letters
-  // and long digit runs in integer cells, cut and doubled cells.
+  // and outside quotes, blanks after a closing quote, non-ASCII characters and invalid bytes,
+  // signs, letters and long digit runs in integer cells, cut and doubled cells.
   let seed = 7;
   const rand = (n: number) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -156,36 +158,49 @@ describe('the byte scan agrees with the reference scan', () => {
     let out = line;
     for (let k = 1 + rand(3); k > 0; k--) {
       const at = rand(out.length + 1);
-      const op = rand(4);
+      const op = rand(5);
       if (op === 0) out = out.slice(0, at) + inserts[rand(inserts.length)]! + out.slice(at);
       else if (op === 1) out = out.slice(0, at) + out.slice(at + 1 + rand(3));
-      else if (op === 2) {
-        // Replace one cell.
+      else if (op === 2 || op === 3) {
+        // Replace one cell (most of the time a harmless value of the same kind).
         const cells = out.split(',');
-        cells[rand(cells.length)] = inserts[rand(inserts.length)]!;
+        const c = rand(cells.length);
+        cells[c] = op === 3 ? (cells[c]!.startsWith('"') ? `"v${rand(1000)}"` : String(rand(100000))) : inserts[rand(inserts.length)]!;
         out = cells.join(',');
       } else out = out.slice(0, at) + out.slice(at).replace(/^[^,]*,/, (c) => c + c);
     }
     return out;
   }
-  it('on 5,000 mutated rows of three layouts: the same row or the same error', () => {
-    let differentPaths = 0;
-    // One decoder per layout for all rows, as for a file: its interner's hits are checked too.
-    const fastOf = layouts.map((l) => makeDecoder(l));
-    const referenceOf = layouts.map((l) => makeDecoder(l, { scanBytes: false }));
-    for (let i = 0; i < 5000; i++) {
-      const line = i < seeds.length * 3 ? seeds[i % seeds.length]! : mutate(seeds[rand(seeds.length)]!);
-      const fast = fastOf[i % layouts.length]!;
-      const reference = referenceOf[i % layouts.length]!;
-      const bytes = Buffer.from(`xx${line}\r\n`, 'utf8');
-      const viaBytes = outcome(() => fast.decode(line, bytes, 2, bytes.length - 2));
-      const viaText = outcome(() => fast.decode(line));
-      const expected = outcome(() => reference.decode(line));
-      assert.deepEqual(viaBytes, expected, line);
-      assert.deepEqual(viaText, expected, line);
-      if (typeof expected === 'string') differentPaths++;
+  /** The line's bytes as read from a file, with some characters replaced by invalid UTF-8 bytes. */
+  function bytesOf(line: string): { text: string; bytes: Buffer } {
+    let bytes = Buffer.from(line, 'utf8');
+    if (rand(4) === 0) {
+      bytes = Buffer.from(bytes);
+      for (let k = 1 + rand(2); k > 0; k--) bytes[rand(bytes.length)] = [0xff, 0xc3, 0x80, 0xe2][rand(4)]!;
     }
-    assert.ok(differentPaths > 500, `only ${differentPaths} mutated rows were refused: the mutations are too gentle`);
+    return { text: bytes.toString('utf8'), bytes };
+  }
+  it('on 5,000 mutated rows of three layouts: the same row or the same error', () => {
+    let refused = 0;
+    // One decoder per layout for all rows, as for a file: its interner's hits are checked too.
+    const fast = new Map(seeds.map(([, l]) => [l, makeDecoder(l)]));
+    const reference = new Map(seeds.map(([, l]) => [l, makeDecoder(l, { scanBytes: false })]));
+    for (let i = 0; i < 5000; i++) {
+      const [original, layout] = seeds[i % seeds.length]!;
+      const { text, bytes } = i < seeds.length ? { text: original, bytes: Buffer.from(original) } : bytesOf(mutate(original));
+      const framed = Buffer.concat([Buffer.from('xx'), bytes, Buffer.from('\r\n')]);
+      const viaBytes = outcome(() => fast.get(layout)!.decode(text, framed, 2, framed.length - 2));
+      const viaText = outcome(() => fast.get(layout)!.decode(text));
+      const expected = outcome(() => reference.get(layout)!.decode(text));
+      assert.deepEqual(viaBytes, expected, text);
+      assert.deepEqual(viaText, expected, text);
+      if (typeof expected === 'string') refused++;
+    }
+    const counts = [...fast.values()].reduce((a, d) => ({ bytes: a.bytes + d.counts.bytes, text: a.text + d.counts.text }), { bytes: 0, text: 0 });
+    // Both paths were taken many times, and mutated rows were both read and refused.
+    assert.ok(counts.bytes > 3000, `the byte scan read only ${counts.bytes} of 10,000 decodes`);
+    assert.ok(counts.text > 1000, `the reference scan read only ${counts.text} of 10,000 decodes`);
+    assert.ok(refused > 300 && refused < 4000, `${refused} of 5,000 rows refused`);
   });
   it('interns repeated values: one string per distinct byte sequence, bounded', () => {
     const it = new Interner();
@@ -205,7 +220,7 @@ describe('the byte scan agrees with the reference scan', () => {
     for (const k of [...keys, 'SEP001122334455', 'é']) assert.equal(it.get(Buffer.from(k), 0, Buffer.byteLength(k)), k);
   });
   it('reads non-ASCII cells from the bytes, and invalid UTF-8 as U+FFFD like the text', () => {
-    const d = layouts[0]!;
+    const d = d12;
     const line = S1[4]!.replace('"5033466594"', '"5033466594é"').replaceAll('"OnNet"', '"Ön\uFFFDNet"');
     // As read from a file: each U+FFFD was an invalid byte (0xFF), which decodes as U+FFFD.
     const encoded = Buffer.from(line, 'utf8');

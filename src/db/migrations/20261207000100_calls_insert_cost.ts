@@ -19,21 +19,27 @@ const OLD_KEY = ['cluster_id', 'gcid', 'pkid', 'party'];
 const NEW_KEY = ['gcid', 'cluster_id', 'pkid', 'party'];
 
 export async function up(knex: Knex): Promise<void> {
+  await dropKey(knex);
+  // The key is dropped first, so that the rebuild does not build it in the old order too.
   if (isSqlite(knex)) await rebuildCalls(knex, (sql) => sql.replace(/\bprimary key autoincrement\b/i, 'primary key'));
-  await rekey(knex, NEW_KEY);
+  await addKey(knex, NEW_KEY);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await rekey(knex, OLD_KEY);
+  await dropKey(knex);
   if (isSqlite(knex)) {
     await rebuildCalls(knex, (sql) => (/\bautoincrement\b/i.test(sql) ? sql : sql.replace(/\bprimary key\b/i, 'primary key autoincrement')));
   }
+  await addKey(knex, OLD_KEY);
 }
 
-async function rekey(knex: Knex, columns: string[]): Promise<void> {
+async function dropKey(knex: Knex): Promise<void> {
   await knex.schema.alterTable('calls', (t) => {
     t.dropUnique([], 'calls_cdr_key');
   });
+}
+
+async function addKey(knex: Knex, columns: string[]): Promise<void> {
   await knex.schema.alterTable('calls', (t) => {
     t.unique(columns, { indexName: 'calls_cdr_key' });
   });

@@ -68,11 +68,12 @@ const job = !spare ? (workerData as ParseJob) : (await new Promise<ParseJob>((re
   port.on('message', take);
 }));
 /**
- * Batches sent and not yet committed (1,000 lines, about 0.3 MB each). Sixteen let the parser run
- * on through a commit of the miner's thread (a WAL checkpoint can take a few hundred
- * milliseconds) instead of stopping after two batches and leaving a core idle.
+ * Batches sent and not yet committed (about 1,000 lines, 0.3–0.7 MB each). Sixteen let the parser
+ * run on through a commit of the miner's thread on SQLite (a WAL checkpoint can take a few hundred
+ * milliseconds) instead of stopping and leaving a core idle; PostgreSQL's commits are short, and
+ * its batches twice as large (their COPY text too), so eight.
  */
-const MAX_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT = job.copyText ? 8 : 16;
 let inFlight = 0;
 let proceed = true;
 let wake: (() => void) | undefined;

@@ -252,8 +252,16 @@ export class CallBatchBuilder {
 
 /** A batch received from the parser: `table` is the receiver's dictionary, updated in batch order. */
 export function fromWire(w: CallBatchWire, table: CodeTable): CallBatch {
-  const texts = w.json ? (JSON.parse(w.text) as string[]) : w.count === 0 ? [] : w.text.split(SEP);
-  return { count: w.count, nums: w.nums, texts, codes: table.apply(w.codes) };
+  const codes = table.apply(w.codes);
+  // The texts are split when first read: a PostgreSQL batch that comes with its COPY text never
+  // needs them (unless it holds calls stored before).
+  let texts: string[] | undefined;
+  return {
+    count: w.count, nums: w.nums, codes,
+    get texts() {
+      return (texts ??= w.json ? (JSON.parse(w.text) as string[]) : w.count === 0 ? [] : w.text.split(SEP));
+    },
+  };
 }
 
 /** Text columns that are NOT NULL: all but the currency. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
+import { precompress } from '../web/precompress.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 export const GADGET_NAMES = ['calls', 'budget', 'lock'] as const;
@@ -41,7 +42,7 @@ function webexSdk() {
 export default defineConfig({
   root,
   base: '/gadgets/',
-  plugins: [gadgetPages(), preact(), webexSdk()],
+  plugins: [gadgetPages(), preact(), webexSdk(), precompress()],
   // Named imports of the portal's locale files keep only their `gadget` section in the bundle.
   json: { stringify: false },
   build: {

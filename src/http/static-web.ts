@@ -9,6 +9,9 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2', '.txt': 'text/plain; charset=utf-8', '.map': 'application/json',
 };
 
+/** Precompressed copies the build writes, in order of preference. */
+const ENCODINGS: ReadonlyArray<readonly [string, string]> = [['br', '.br'], ['gzip', '.gz']];
+
 /**
  * Serves a built front end for GET requests outside /api/ and the health routes.
  *
@@ -19,6 +22,10 @@ const TYPES: Record<string, string> = {
  * index.html (`/gadgets/calls` is redirected to `/gadgets/calls/`), anything else is a 404; the
  * pages may be framed by the Webex web client (embedded apps). Paths that leave the directory are
  * refused.
+ *
+ * The build writes a Brotli (`.br`) and a gzip (`.gz`) copy beside each compressible file
+ * (web/precompress.ts): a client that accepts one gets it, as is, so nothing is compressed on the
+ * event loop that also answers CUCM.
  */
 export function staticWeb(dir: string, options: { prefix?: string } = {}): Middleware {
   const root = path.resolve(dir);
@@ -52,10 +59,22 @@ export function staticWeb(dir: string, options: { prefix?: string } = {}): Middl
       return;
     }
     ctx.type = TYPES[path.extname(target)] ?? 'application/octet-stream';
-    ctx.length = found.size;
+    ctx.vary('Accept-Encoding');
+    let send = target;
+    let size = found.size;
+    for (const [encoding, ext] of ENCODINGS) {
+      if (ctx.acceptsEncodings(encoding, 'identity') !== encoding) continue;
+      const compressed = await stat(target + ext).catch(() => undefined);
+      if (!compressed?.isFile()) continue;
+      ctx.set('Content-Encoding', encoding);
+      send = target + ext;
+      size = compressed.size;
+      break;
+    }
+    ctx.length = size;
     ctx.set('Cache-Control', target.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Content-Security-Policy', `default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors ${frameAncestors}`);
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(target);
+    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(send);
   };
 }

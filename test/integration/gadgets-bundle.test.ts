@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'acorn';
 import request from 'supertest';
@@ -86,6 +87,47 @@ describe('gadget bundles', { timeout: 120_000 }, () => {
       assert.doesNotMatch((await request(app).get('/gadgets/%2e%2e/%2e%2e/package.json')).text, /"name"/, 'no path out of the folder');
       assert.match((await request(app).get('/calls').expect(200)).text, /portal/, 'the portal keeps its own pages');
     } finally {
+      await t.close();
+    }
+  });
+
+  it('serves the build\'s Brotli or gzip copy to a client that accepts it, the file itself to others', async () => {
+    const t = await createTestDb('sqlite');
+    const server = http.createServer(createApp({ db: t.db, log: testLog, portal: portalDeps({ gadgetsDir: dist }) }).callback());
+    try {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const port = (server.address() as { port: number }).port;
+      /** The response's bytes as sent (no client-side decoding). */
+      const get = (url: string, acceptEncoding: string) => new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: url, headers: { 'Accept-Encoding': acceptEncoding } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+        }).on('error', reject);
+      });
+      const js = scriptsOf('calls').sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+      const url = '/gadgets/' + path.relative(dist, js).split(path.sep).join('/');
+      const raw = readFileSync(js);
+      for (const [accept, encoding, decode] of [
+        ['gzip, deflate, br', 'br', brotliDecompressSync],
+        ['gzip', 'gzip', gunzipSync],
+      ] as const) {
+        const res = await get(url, accept);
+        assert.equal(res.headers['content-encoding'], encoding);
+        assert.match(String(res.headers.vary), /Accept-Encoding/i);
+        assert.equal(Number(res.headers['content-length']), res.body.length);
+        assert.ok(res.body.length < raw.length / 2, `${encoding}: ${res.body.length} bytes of ${raw.length}`);
+        assert.deepEqual(decode(res.body), raw);
+      }
+      const plain = await get(url, 'identity');
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.deepEqual(plain.body, raw);
+      // A small file has no compressed copies: served as it is.
+      const small = await get('/gadgets/budget/icon.png', 'br');
+      assert.equal(small.headers['content-encoding'], undefined);
+      assert.deepEqual(small.body, readFileSync(path.join(dist, 'budget', 'icon.png')));
+    } finally {
+      await new Promise((r) => server.close(r));
       await t.close();
     }
   });

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { dialectOf, type Db } from '../db/knex.js';
+import { workerExecArgv } from '../worker-exec-argv.js';
 import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
@@ -11,7 +12,7 @@ import { relaxCommitDurability } from '../db/queries/relax-commit.js';
 import { startCheckpointer } from '../db/sqlite-checkpointer.js';
 import { ensureAnonymousUser } from '../db/queries/users.js';
 import type { DbCdrFileRow, DbDiscardedRow } from '../db/tables.js';
-import { CodeTable, fromWire, setUserId, userIdsOf, type CallBatch } from '../db/call-batch.js';
+import { CodeTable, fromWire, setUserId, userIdsOf, utf8Text, type CallBatch } from '../db/call-batch.js';
 import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
 import type { FromWorker, ParseJob, ToWorker } from './parse-worker.js';
 import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
@@ -279,7 +280,8 @@ async function parseHere(job: ParseJob, commit: Commit, shouldStop?: () => boole
 }
 
 const WORKER_URL = new URL('./parse-worker.boot.mjs', import.meta.url);
-// A small young generation keeps the worker's memory low; its garbage is short-lived.
+// A small young generation keeps the worker's memory low; its garbage is short-lived. The worker
+// registers its TypeScript loader itself (parse-worker.boot.mjs): it needs none of the process's.
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12 };
 
 /** A parser worker started ahead of time, waiting for its job. */
@@ -292,7 +294,7 @@ let spare: Worker | undefined;
  */
 export function prewarmParser(options: { rating: boolean }): void {
   if (spare) return;
-  const w = new Worker(WORKER_URL, { workerData: { prewarm: { rating: options.rating } }, resourceLimits: WORKER_LIMITS });
+  const w = new Worker(WORKER_URL, { workerData: { prewarm: { rating: options.rating } }, resourceLimits: WORKER_LIMITS, execArgv: workerExecArgv() });
   w.unref();
   const drop = () => {
     if (spare === w) spare = undefined;
@@ -313,7 +315,7 @@ function startWorker(job: ParseJob): Worker {
     w.postMessage({ type: 'job', job } satisfies ToWorker);
     return w;
   }
-  return new Worker(WORKER_URL, { workerData: job, resourceLimits: WORKER_LIMITS });
+  return new Worker(WORKER_URL, { workerData: job, resourceLimits: WORKER_LIMITS, execArgv: workerExecArgv() });
 }
 
 function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {
@@ -333,9 +335,9 @@ function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean
       if (m.type === 'batch') {
         chain = chain.then(async () => {
           if (settled) return;
-          await commit(JSON.parse(m.json) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls, codes), m.copy);
+          await commit(JSON.parse(utf8Text(m.meta)) as Omit<ParsedBatch, 'calls'>, fromWire(m.calls, codes), m.copy);
           // Stored: the batch's buffers go back to the parser, which builds later batches in them.
-          const buffers = [m.calls.nums.buffer as ArrayBuffer];
+          const buffers = [m.calls.nums.buffer as ArrayBuffer, m.calls.text.buffer as ArrayBuffer, m.meta.buffer as ArrayBuffer];
           if (m.copy) buffers.push(m.copy.buffer as ArrayBuffer);
           worker.postMessage({ type: 'ack', proceed: !shouldStop?.(), buffers } satisfies ToWorker, buffers);
         }).catch((err: Error) => finish(err));

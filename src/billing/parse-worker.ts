@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { BufferPool, copyBytesOf, type CallBatchWire } from '../db/call-batch.js';
+import { BufferPool, copyBytesOf, utf8Bytes, type CallBatchWire } from '../db/call-batch.js';
 import { FileError, parseCdrFile } from './parse-file.js';
 import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
 
@@ -29,7 +29,8 @@ export interface ParseJob {
 }
 
 export type FromWorker =
-  | { type: 'batch'; json: string; calls: CallBatchWire; copy?: Uint8Array }
+  /** `meta`: the batch but its calls, as JSON in UTF-8 (bytes, for the reason CallBatchWire gives). */
+  | { type: 'batch'; meta: Uint8Array; calls: CallBatchWire; copy?: Uint8Array }
   | { type: 'done'; headerSeen: boolean; layout: string | null; stopped: boolean }
   | { type: 'error'; message: string; kind: FileError['kind'] | 'internal' };
 
@@ -77,7 +78,8 @@ const MAX_IN_FLIGHT = job.copyText ? 8 : 16;
 let inFlight = 0;
 let proceed = true;
 let wake: (() => void) | undefined;
-const buffers = new BufferPool(2 * MAX_IN_FLIGHT);
+// Each batch travels in up to four buffers: numbers, texts, the rest as JSON, COPY text.
+const buffers = new BufferPool(4 * MAX_IN_FLIGHT);
 
 port.on('message', (m: ToWorker) => {
   if (m.type !== 'ack') return;
@@ -105,9 +107,10 @@ try {
       inFlight++;
       const copy = job.copyText && batch.acquire.length === 0 ? copyBytesOf(batch.calls.build(), buffers) : undefined;
       const calls = batch.calls.wire();
-      const transfer = [calls.nums.buffer as ArrayBuffer];
+      const meta = utf8Bytes(JSON.stringify({ ...batch, calls: null }), buffers);
+      const transfer = [calls.nums.buffer as ArrayBuffer, calls.text.buffer as ArrayBuffer, meta.buffer as ArrayBuffer];
       if (copy) transfer.push(copy.buffer as ArrayBuffer);
-      port.postMessage({ type: 'batch', json: JSON.stringify({ ...batch, calls: null }), calls, ...(copy ? { copy } : {}) } satisfies FromWorker, transfer);
+      port.postMessage({ type: 'batch', meta, calls, ...(copy ? { copy } : {}) } satisfies FromWorker, transfer);
       return true;
     },
   });

@@ -93,12 +93,14 @@ export class BufferPool {
 
   constructor(private readonly max = 64) {}
 
-  /** A buffer of at least `bytes`, or undefined. */
+  /** The smallest buffer of at least `bytes`, or undefined. */
   take(bytes: number): ArrayBuffer | undefined {
+    let best = -1;
     for (let i = 0; i < this.free.length; i++) {
-      if (this.free[i]!.byteLength >= bytes) return this.free.splice(i, 1)[0];
+      const size = this.free[i]!.byteLength;
+      if (size >= bytes && (best === -1 || size < this.free[best]!.byteLength)) best = i;
     }
-    return undefined;
+    return best === -1 ? undefined : this.free.splice(best, 1)[0];
   }
 
   give(buffer: ArrayBuffer): void {
@@ -137,16 +139,40 @@ export interface CallBatch {
   texts: string[];
   /** The dictionary the codes refer to. */
   codes: readonly string[];
+  /**
+   * A batch received from another thread: its texts as they came, UTF-8 joined by U+001F
+   * (undefined when they came as JSON). `eachCall` reads them from here one value at a time.
+   */
+  readonly joined?: Buffer | undefined;
 }
 
-/** The wire form of a CallBatch between threads. */
+/**
+ * The wire form of a CallBatch between threads, with `nums.buffer` and `text.buffer` in the
+ * transfer list. The texts travel as bytes, not as a string: a received string is made when the
+ * message arrives, and the batches waiting their turn kept theirs alive through the miner thread's
+ * young-generation collections, into the old generation, where they piled up.
+ */
 export interface CallBatchWire {
   count: number;
   nums: Float64Array;
-  /** Texts joined by U+001F; JSON when a value holds U+001E or U+001F. */
-  text: string;
+  /** The texts as UTF-8, joined by U+001F; JSON when a value holds U+001E or U+001F. */
+  text: Uint8Array;
   json: boolean;
   codes: CodesDelta;
+}
+
+/** `s` as UTF-8 in a buffer of its own (from `pool` when it has one large enough), to transfer. */
+export function utf8Bytes(s: string, pool?: BufferPool): Uint8Array {
+  const n = Buffer.byteLength(s, 'utf8');
+  // A multiple of 8, so that the buffer, handed back, can hold a batch's numbers too.
+  const size = Math.max(8, (n + 7) & ~7);
+  const buffer = pool?.take(size) ?? new ArrayBuffer(size);
+  return new Uint8Array(buffer, 0, Buffer.from(buffer).write(s, 0, 'utf8'));
+}
+
+/** The text of UTF-8 bytes made by utf8Bytes. */
+export function utf8Text(bytes: Uint8Array): string {
+  return bytes.byteLength === 0 ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /**
@@ -244,22 +270,24 @@ export class CallBatchBuilder {
   wire(): CallBatchWire {
     const nums = this.nums.subarray(0, this.n);
     const codes = { reset: this.dictReset, from: this.dictFrom, added: this.dictValues.slice(this.dictFrom) };
-    if (!this.plain) return { count: this.count, nums, text: JSON.stringify(this.allTexts()), json: true, codes };
+    if (!this.plain) return { count: this.count, nums, text: utf8Bytes(JSON.stringify(this.allTexts()), this.pool), json: true, codes };
     this.seal();
-    return { count: this.count, nums, text: this.segments.join(SEP), json: false, codes };
+    return { count: this.count, nums, text: utf8Bytes(this.segments.join(SEP), this.pool), json: false, codes };
   }
 }
 
 /** A batch received from the parser: `table` is the receiver's dictionary, updated in batch order. */
 export function fromWire(w: CallBatchWire, table: CodeTable): CallBatch {
   const codes = table.apply(w.codes);
-  // The texts are split when first read: a PostgreSQL batch that comes with its COPY text never
+  // The texts are decoded when first read: a PostgreSQL batch that comes with its COPY text never
   // needs them (unless it holds calls stored before).
   let texts: string[] | undefined;
+  const plain = !w.json && w.count > 0;
   return {
     count: w.count, nums: w.nums, codes,
+    joined: plain ? Buffer.from(w.text.buffer, w.text.byteOffset, w.text.byteLength) : undefined,
     get texts() {
-      return (texts ??= w.json ? (JSON.parse(w.text) as string[]) : w.count === 0 ? [] : w.text.split(SEP));
+      return (texts ??= w.json ? (JSON.parse(utf8Text(w.text)) as string[]) : plain ? utf8Text(w.text).split(SEP) : []);
     },
   };
 }
@@ -274,6 +302,70 @@ export const NOT_NULL_TEXT_COLUMNS: readonly string[] = [...CODED_COLUMNS, ...TE
  * string, and most calls have several empty columns).
  */
 export function copyCall(batch: CallBatch, index: number, out: unknown[], at: number, emptyAsNull = false): void {
+  copyCoded(batch, index, out, at, emptyAsNull);
+  const texts = batch.texts;
+  const tb = index * TEXTS;
+  let p = at + STRIDE;
+  for (let k = 0; k < TEXTS; k++) {
+    const s = texts[tb + k]!;
+    out[p++] = s === NULL_TEXT || (emptyAsNull && s === '') ? null : s;
+  }
+}
+
+/**
+ * Calls `each` with the values of every call of the batch in turn, in BATCH_COLUMNS order, in one
+ * reused array (`emptyAsNull` as for copyCall). A received batch's texts are decoded a few calls
+ * at a time, so that no string lives long: the miner's thread allocates mostly while it inserts,
+ * so its young-generation collections come mid-batch, and a batch's texts decoded or split all at
+ * once were mostly moved to the old generation, where they piled up until a full collection (some
+ * 80 MB at a time, and the time to copy them).
+ */
+export function eachCall(batch: CallBatch, emptyAsNull: boolean, each: (values: unknown[]) => void): void {
+  const out = new Array<unknown>(BATCH_WIDTH);
+  const joined = batch.joined;
+  if (joined === undefined) {
+    for (let r = 0; r < batch.count; r++) {
+      copyCall(batch, r, out, 0, emptyAsNull);
+      each(out);
+    }
+    return;
+  }
+  const end = joined.length;
+  /** Next byte of `joined` to decode; the decoded texts of the current calls; next value in them. */
+  let pos = 0;
+  let chunk = '';
+  let from = 0;
+  for (let r = 0; r < batch.count; r++) {
+    if (r % CHUNK_CALLS === 0) {
+      // Up to the separator after the last value of the next CHUNK_CALLS calls (or the end).
+      const values = Math.min(CHUNK_CALLS, batch.count - r) * TEXTS;
+      let seps = 0;
+      let to = pos;
+      while (to < end && (joined[to] !== SEP_BYTE || ++seps < values)) to++;
+      chunk = joined.toString('utf8', pos, to);
+      pos = to + 1;
+      from = 0;
+    }
+    copyCoded(batch, r, out, 0, emptyAsNull);
+    for (let k = 0, p = STRIDE; k < TEXTS; k++, p++) {
+      let to = chunk.indexOf(SEP, from);
+      if (to === -1) to = chunk.length;
+      if (to === from) out[p] = emptyAsNull ? null : '';
+      else if (to === from + 1 && chunk.charCodeAt(from) === NULL_CODE) out[p] = null;
+      else out[p] = chunk.slice(from, to);
+      from = to + 1;
+    }
+    each(out);
+  }
+}
+
+/** Calls whose texts eachCall decodes at a time. */
+const CHUNK_CALLS = 32;
+const SEP_BYTE = SEP.charCodeAt(0);
+const NULL_CODE = NULL_TEXT.charCodeAt(0);
+
+/** The numeric and coded values of call `index` (the first STRIDE of BATCH_COLUMNS). */
+function copyCoded(batch: CallBatch, index: number, out: unknown[], at: number, emptyAsNull: boolean): void {
   let p = at;
   const nums = batch.nums;
   const nb = index * STRIDE;
@@ -288,12 +380,6 @@ export function copyCall(batch: CallBatch, index: number, out: unknown[], at: nu
     const c = nums[nb + k]!;
     const s = c !== c ? null : codes[c]!;
     out[p++] = emptyAsNull && s === '' && k !== CURRENCY ? null : s;
-  }
-  const texts = batch.texts;
-  const tb = index * TEXTS;
-  for (let k = 0; k < TEXTS; k++) {
-    const s = texts[tb + k]!;
-    out[p++] = s === NULL_TEXT || (emptyAsNull && s === '') ? null : s;
   }
 }
 

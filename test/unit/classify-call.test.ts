@@ -281,6 +281,47 @@ describe('call batches (the insert format)', () => {
     ]);
   });
 
+  it('eachCall gives every call of a batch as copyCall does, received or built, across its decoding chunks', async () => {
+    const { CallBatchBuilder, CodeTable, copyCall, eachCall, fromWire } = await import('../../src/db/call-batch.js');
+    const { addCall } = await import('../../src/billing/parse-file.js');
+    const row = d10.decode(S3[0]!);
+    const call = classifyCdr(row, ctx({ lines: { '46710': u(1) } })).calls[0]!;
+    const build = (unusual: boolean) => {
+      const b = new CallBatchBuilder(8);
+      // 101 calls: three full chunks of 32 and a short one; empty, null-ish and non-ASCII texts.
+      for (let i = 0; i < 101; i++) {
+        const texts = i % 7 === 0 ? { lastRedirectDn: '' } : i % 5 === 0 ? { lastRedirectDn: `Zürich-€-𝄞-${i}` } : { lastRedirectDn: `${i}` };
+        addCall(b, { ...row, ...texts, pkid: `pk-${i}` }, { ...call, accountCode: i % 3 === 0 ? '' : `ac${i}` }, 1, 1, i, 'X', null);
+        if (i % 10 === 9) b.seal();
+      }
+      if (unusual) {
+        b.markUnusualText();
+        addCall(b, { ...row, lastRedirectDn: 'a\u001fb', pkid: 'odd' }, call, 1, 1, 101, 'X', null);
+      }
+      return b;
+    };
+    for (const unusual of [false, true]) {
+      for (const emptyAsNull of [false, true]) {
+        const local = build(unusual).build();
+        const want: unknown[][] = [];
+        for (let r = 0; r < local.count; r++) {
+          const out: unknown[] = [];
+          copyCall(local, r, out, 0, emptyAsNull);
+          want.push(out);
+        }
+        for (const batch of [local, fromWire(build(unusual).wire(), new CodeTable())]) {
+          const got: unknown[][] = [];
+          eachCall(batch, emptyAsNull, (values) => got.push([...values]));
+          assert.deepEqual(got, want, `unusual ${unusual}, emptyAsNull ${emptyAsNull}, ${batch === local ? 'built' : 'received'}`);
+        }
+        assert.equal(fromWire(build(unusual).wire(), new CodeTable()).joined === undefined, unusual, 'JSON batches have no joined bytes');
+      }
+    }
+    const none: unknown[] = [];
+    eachCall(fromWire(new CallBatchBuilder().wire(), new CodeTable()), true, (v) => none.push(v));
+    assert.equal(none.length, 0);
+  });
+
   it('addCall writes every stored column under its name; the wire form round-trips', async () => {
     const { addCall } = await import('../../src/billing/parse-file.js');
     const { BATCH_COLUMNS, CallBatchBuilder, CodeTable, copyCall, fromWire } = await import('../../src/db/call-batch.js');

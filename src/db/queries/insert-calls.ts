@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, copyTextOf, NOT_NULL_TEXT_COLUMNS, type CallBatch } from '../call-batch.js';
+import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, copyTextOf, eachCall, NOT_NULL_TEXT_COLUMNS, type CallBatch } from '../call-batch.js';
 import { dialectOf, type DbOrTx, type SqliteConnection } from '../knex.js';
 
 /** SQL Server takes at most 2100 parameters a statement. */
@@ -78,12 +78,11 @@ export async function insertCalls(options: {
         stmt = conn.prepare(SQLITE_INSERT);
         statements.set(conn, stmt);
       }
+      const run = stmt;
       let inserted = 0;
-      const params = new Array<unknown>(BATCH_WIDTH);
-      for (let r = 0; r < total; r++) {
-        copyCall(calls, r, params, 0, true);
-        inserted += stmt.run(...params).changes;
-      }
+      eachCall(calls, true, (values) => {
+        inserted += run.run(...values).changes;
+      });
       return inserted;
     } finally {
       await client.releaseConnection(conn);

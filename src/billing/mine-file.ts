@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { dialectOf, type Db } from '../db/knex.js';
-import { workerExecArgv } from '../worker-exec-argv.js';
 import { checkpointFile, setFileHeader } from '../db/queries/cdr-files.js';
 import { insertCalls } from '../db/queries/insert-calls.js';
 import { insertDiscarded } from '../db/queries/insert-discarded.js';
@@ -280,8 +279,7 @@ async function parseHere(job: ParseJob, commit: Commit, shouldStop?: () => boole
 }
 
 const WORKER_URL = new URL('./parse-worker.boot.mjs', import.meta.url);
-// A small young generation keeps the worker's memory low; its garbage is short-lived. The worker
-// registers its TypeScript loader itself (parse-worker.boot.mjs): it needs none of the process's.
+// A small young generation keeps the worker's memory low; its garbage is short-lived.
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12 };
 
 /** A parser worker started ahead of time, waiting for its job. */
@@ -294,7 +292,7 @@ let spare: Worker | undefined;
  */
 export function prewarmParser(options: { rating: boolean }): void {
   if (spare) return;
-  const w = new Worker(WORKER_URL, { workerData: { prewarm: { rating: options.rating } }, resourceLimits: WORKER_LIMITS, execArgv: workerExecArgv() });
+  const w = new Worker(WORKER_URL, { workerData: { prewarm: { rating: options.rating } }, resourceLimits: WORKER_LIMITS });
   w.unref();
   const drop = () => {
     if (spare === w) spare = undefined;
@@ -315,7 +313,7 @@ function startWorker(job: ParseJob): Worker {
     w.postMessage({ type: 'job', job } satisfies ToWorker);
     return w;
   }
-  return new Worker(WORKER_URL, { workerData: job, resourceLimits: WORKER_LIMITS, execArgv: workerExecArgv() });
+  return new Worker(WORKER_URL, { workerData: job, resourceLimits: WORKER_LIMITS });
 }
 
 function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {

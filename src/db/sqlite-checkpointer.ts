@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { workerExecArgv } from '../worker-exec-argv.js';
 import { AUTO_CHECKPOINT_BYTES, dialectOf, type Db } from './knex.js';
 
 /**
@@ -30,7 +29,10 @@ export async function startCheckpointer(db: Db, log: Logger): Promise<Checkpoint
   const pageSize = Number(((await db.raw('PRAGMA page_size')) as Array<{ page_size: number }>)[0]?.page_size) || 4096;
   await db.raw(`PRAGMA wal_autocheckpoint = ${Math.round(BACKSTOP_BYTES / pageSize)}`);
   const worker = new Worker(new URL('./sqlite-checkpoint-worker.mjs', import.meta.url), {
-    workerData: { file, minBytes: CHECKPOINT_BYTES, intervalMs: POLL_MS }, execArgv: workerExecArgv(),
+    workerData: { file, minBytes: CHECKPOINT_BYTES, intervalMs: POLL_MS },
+    // Plain JavaScript: none of the process's options (under tsx, its TypeScript loader and the
+    // loader's own thread, some 10 MB, would start with it for nothing).
+    execArgv: [],
   });
   let failed = false;
   const done = new Promise<void>((resolve) => {

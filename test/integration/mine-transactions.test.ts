@@ -133,6 +133,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.equal(again.duplicates, ROWS);
         const c = await p.db('calls').whereIn('cdr_file_id', [a, b]).count({ n: '*' }).first();
         assert.equal(Number(c?.n), ROWS + 300);
+        // The dictionary-coded texts (bound as UTF-8 bytes on SQLite) are stored as text, equal
+        // to the values they were made from.
+        const alice = await p.db('calls').where({ cdr_file_id: a, direction: 'outgoing', extension: '1001', cluster_id: 'GroupCluster', gateway: 'SIP-TRUNK-PSTN' }).count({ n: '*' }).first();
+        assert.equal(Number(alice?.n), ROWS / 2);
+        if (kind === 'sqlite') {
+          const types = await p.db('calls').where({ cdr_file_id: a }).distinct(p.db.raw("typeof(cluster_id) || typeof(direction) || typeof(extension) || typeof(partition) || typeof(gateway) || typeof(destination_type) || typeof(nation) as t"));
+          assert.deepEqual(types.map((r: { t: string }) => r.t), ['text'.repeat(7)]);
+        }
       });
 
       it(`commits several parsed batches as one transaction and reports each commit once (${inline ? 'this thread' : 'parser worker'})`, async () => {

@@ -313,6 +313,12 @@ describe('call batches (the insert format)', () => {
           const got: unknown[][] = [];
           eachCall(batch, emptyAsNull, (values) => got.push([...values]));
           assert.deepEqual(got, want, `unusual ${unusual}, emptyAsNull ${emptyAsNull}, ${batch === local ? 'built' : 'received'}`);
+          // For SQLite: the coded texts as their UTF-8 bytes, everything else the same.
+          const bytes: unknown[][] = [];
+          let buffers = 0;
+          eachCall(batch, emptyAsNull, (values) => bytes.push(values.map((v) => (Buffer.isBuffer(v) ? (buffers++, v.toString('utf8')) : v))), { codesAsUtf8: true });
+          assert.deepEqual(bytes, want);
+          assert.ok(buffers >= local.count * 3, 'cluster id, direction and extension, at least, as bytes');
         }
         assert.equal(fromWire(build(unusual).wire(), new CodeTable()).joined === undefined, unusual, 'JSON batches have no joined bytes');
       }

@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
-import { BATCH_COLUMNS, BATCH_WIDTH, columnTexts, copyCall, copyTextOf, eachCall, NOT_NULL_TEXT_COLUMNS, type CallBatch } from '../call-batch.js';
+import { BATCH_COLUMNS, BATCH_WIDTH, CODED_COLUMNS, columnTexts, copyCall, copyTextOf, eachCall, NOT_NULL_TEXT_COLUMNS, type CallBatch } from '../call-batch.js';
 import { dialectOf, type DbOrTx, type SqliteConnection } from '../knex.js';
 
 /** SQL Server takes at most 2100 parameters a statement. */
@@ -49,8 +49,12 @@ interface TxClient<C> {
  */
 const SQLITE_INSERT =
   `INSERT INTO calls (${BATCH_COLUMNS.join(', ')}) ` +
-  // Empty texts are bound as null (see copyCall) and made '' again here.
-  `VALUES (${BATCH_COLUMNS.map((c) => (NOT_NULL_TEXT_COLUMNS.includes(c) ? "coalesce(?, '')" : '?')).join(', ')}) ON CONFLICT DO NOTHING`;
+  // Empty texts are bound as null (see copyCall) and made '' again here; the dictionary-coded
+  // texts are bound as their UTF-8 bytes, which CAST makes text again (see eachCall).
+  `VALUES (${BATCH_COLUMNS.map((c) => {
+    const value = CODED_COLUMNS.includes(c as never) ? 'CAST(? AS TEXT)' : '?';
+    return NOT_NULL_TEXT_COLUMNS.includes(c) ? `coalesce(${value}, '')` : value;
+  }).join(', ')}) ON CONFLICT DO NOTHING`;
 const statements = new WeakMap<object, ReturnType<SqliteConnection['prepare']>>();
 
 /**
@@ -82,7 +86,7 @@ export async function insertCalls(options: {
       let inserted = 0;
       eachCall(calls, true, (values) => {
         inserted += run.run(...values).changes;
-      });
+      }, { codesAsUtf8: true });
       return inserted;
     } finally {
       await client.releaseConnection(conn);

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { prewarmParser, WORKER_MIN_BYTES } from '../billing/mine-file.js';
 import { parseCdrFileName } from '../billing/parse-cdr.js';
+import { dialectOf } from '../db/knex.js';
 import { getFile } from '../db/queries/cdr-files.js';
 import { findSiteByCode, upsertSite } from '../db/queries/sites.js';
 import { ReceiveError } from '../recorder/spool.js';
@@ -69,7 +70,7 @@ export async function importFiles(rt: Runtime, args: {
   // A large file is parsed in a worker thread: start it while the files are copied into the spool.
   for (const file of args.files) {
     if ((await stat(file).then((s) => s.size, () => 0)) >= WORKER_MIN_BYTES) {
-      prewarmParser({ rating: rt.config.rating });
+      prewarmParser({ rating: rt.config.rating, copyText: dialectOf(rt.db) === 'postgres' });
       break;
     }
   }

@@ -78,8 +78,8 @@ export class MiningStopped extends Error {}
  * the file's checkpoint) takes many, up to `batchSize` lines: on SQLite each commit writes every
  * page it dirtied to the WAL, and the calls(user_id, start_at) index spreads a batch over one page
  * per user, so a commit of 2,000 lines wrote about as many pages as one of 10,000. A batch stays
- * small enough that its texts are ordinary heap strings (under V8's 128 kB large-object size:
- * large objects are freed only by full collections, and piled up in the miner's thread).
+ * small enough that the parser's string of its joined texts is an ordinary heap string (under
+ * V8's 128 kB large-object size: large objects are freed only by full collections).
  */
 export const PARSE_BATCH_LINES = 1000;
 /**

@@ -7,8 +7,9 @@ import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site
 
 /**
  * Worker thread that parses one large CDR file while the miner's thread inserts and commits: it
- * sends each batch (numbers in a transferred buffer, texts joined, for PostgreSQL also its COPY
- * text as bytes) and goes on parsing; at most MAX_IN_FLIGHT batches are on their way at a time.
+ * sends each batch (numbers, texts and the rest as JSON, each in a transferred buffer; for
+ * PostgreSQL also its COPY text as bytes) and goes on parsing; at most MAX_IN_FLIGHT batches are
+ * on their way at a time.
  */
 
 export interface ParseJob {

@@ -303,6 +303,11 @@ export const NOT_NULL_TEXT_COLUMNS: readonly string[] = [...CODED_COLUMNS, ...TE
  */
 export function copyCall(batch: CallBatch, index: number, out: unknown[], at: number, emptyAsNull = false): void {
   copyCoded(batch, index, out, at, emptyAsNull);
+  copyTexts(batch, index, out, at, emptyAsNull);
+}
+
+/** The TEXT_COLUMNS values of call `index` (the last TEXTS of BATCH_COLUMNS), from `batch.texts`. */
+function copyTexts(batch: CallBatch, index: number, out: unknown[], at: number, emptyAsNull: boolean): void {
   const texts = batch.texts;
   const tb = index * TEXTS;
   let p = at + STRIDE;
@@ -337,8 +342,8 @@ export function eachCall(
   const joined = batch.joined;
   if (joined === undefined) {
     for (let r = 0; r < batch.count; r++) {
-      copyCall(batch, r, out, 0, emptyAsNull);
-      if (utf8) copyCoded(batch, r, out, 0, emptyAsNull, utf8);
+      copyCoded(batch, r, out, 0, emptyAsNull, utf8);
+      copyTexts(batch, r, out, 0, emptyAsNull);
       each(out);
     }
     return;

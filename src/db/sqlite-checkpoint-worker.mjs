@@ -19,7 +19,6 @@ try {
 }
 const db = new Database(file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
-let checkpoints = 0;
 const timer = setInterval(() => {
   let size = 0;
   try {
@@ -30,7 +29,6 @@ const timer = setInterval(() => {
   if (size < minBytes) return;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
-    checkpoints++;
   } catch (err) {
     // Busy (another checkpoint is running) or the database is going away: try again later.
     if (!/busy|locked/i.test(String(err?.message))) parentPort.postMessage({ type: 'error', message: String(err?.message ?? err) });
@@ -41,6 +39,5 @@ parentPort.on('message', (m) => {
   if (m !== 'stop') return;
   clearInterval(timer);
   db.close();
-  parentPort.postMessage({ type: 'stopped', checkpoints });
   parentPort.close();
 });

@@ -14,6 +14,7 @@ import type { DbCdrFileRow, DbDiscardedRow } from '../db/tables.js';
 import { CodeTable, fromWire, setUserId, userIdsOf, utf8Text, type CallBatch } from '../db/call-batch.js';
 import { FileError, parseCdrFile, type ParsedBatch } from './parse-file.js';
 import type { FromWorker, ParseJob, ToWorker } from './parse-worker.js';
+import { freshParseWorkerBundle, withoutTsx } from './parse-worker-bundle.js';
 import { buildSiteContext, loadRaterFactory, type SiteContextData } from './site-context.js';
 
 export { FileError } from './parse-file.js';
@@ -299,7 +300,7 @@ let spare: { worker: Worker; copyText: boolean } | undefined;
  */
 export function prewarmParser(options: { rating: boolean; copyText: boolean }): void {
   if (spare) return;
-  const w = new Worker(WORKER_URL, { workerData: { prewarm: { rating: options.rating } }, resourceLimits: workerLimits(options.copyText) });
+  const w = newParserWorker({ prewarm: { rating: options.rating } }, options.copyText);
   w.unref();
   const drop = () => {
     if (spare?.worker === w) spare = undefined;
@@ -321,7 +322,25 @@ function startWorker(job: ParseJob): Worker {
     w.postMessage({ type: 'job', job } satisfies ToWorker);
     return w;
   }
-  return new Worker(WORKER_URL, { workerData: job, resourceLimits: workerLimits(copyText) });
+  return newParserWorker(job, copyText);
+}
+
+/**
+ * A parser worker: from the bundle when it is up to date (see parse-worker-bundle.ts), without
+ * the process's tsx options; otherwise the TypeScript through tsx.
+ */
+function newParserWorker(workerData: unknown, copyText: boolean): Worker {
+  const options = { workerData, resourceLimits: workerLimits(copyText) };
+  const bundle = freshParseWorkerBundle();
+  if (!bundle) return new Worker(WORKER_URL, options);
+  try {
+    return new Worker(bundle, { ...options, execArgv: withoutTsx(process.execArgv) });
+  } catch (err) {
+    // An option of the process that a worker's own list may not hold (a per-process one such as
+    // --max-old-space-size): the worker inherits them all instead, as it does by default.
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(bundle, options);
+  }
 }
 
 function parseInWorker(job: ParseJob, commit: Commit, shouldStop?: () => boolean): Promise<Parsed> {

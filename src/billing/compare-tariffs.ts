@@ -5,7 +5,8 @@ import { listTariffs } from '../db/queries/tariffs.js';
 import { UsageError } from '../errors.js';
 import { formatMinorAmount } from '../rating/money.js';
 import type { Tariff } from '../rating/tariff.js';
-import { loadSiteContext, type RatedSiteContext } from './site-context.js';
+import { loadSiteContext } from './load-site-context.js';
+import type { RatedSiteContext } from './site-context.js';
 
 /**
  * `tollgate compare-tariffs`: what the outgoing calls of a period would have cost under other

@@ -11,7 +11,7 @@ import type { DbCdrFileRow } from '../db/tables.js';
 import type { Spool } from '../recorder/spool.js';
 import { parseCdrFileName } from './parse-cdr.js';
 import { FileError, mineFile, MiningStopped, type MineResult, type StoredBatch } from './mine-file.js';
-import { loadSiteContextData } from './site-context.js';
+import { loadSiteContextData } from './load-site-context.js';
 
 /**
  * The miner: takes received files from the spool one at a time (oldest first), mines them, and

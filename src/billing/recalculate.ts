@@ -6,7 +6,8 @@ import {
 } from '../db/queries/call-ratings.js';
 import { listSites, type Site } from '../db/queries/sites.js';
 import { UsageError } from '../errors.js';
-import { loadSiteContext, type RatedSiteContext } from './site-context.js';
+import { loadSiteContext } from './load-site-context.js';
+import type { RatedSiteContext } from './site-context.js';
 
 /**
  * `tollgate recalculate`: re-classifies and re-rates stored calls after tariffs, account codes,

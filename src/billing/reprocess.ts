@@ -10,7 +10,8 @@ import { LAYOUTS } from './cdr-layouts.js';
 import { classifyCdr, DISCARD_TEXT, type DiscardReason } from './classify-call.js';
 import { addCall, rateDraft } from './parse-file.js';
 import { headerNames, layoutFromHeader, makeDecoder, splitLine, type RowDecoder } from './parse-cdr.js';
-import { loadSiteContext, type RatedSiteContext } from './site-context.js';
+import { loadSiteContext } from './load-site-context.js';
+import type { RatedSiteContext } from './site-context.js';
 
 /** Reasons that a change of configuration (users, gateways, site options) can cure. */
 export const REPROCESSABLE: readonly DiscardReason[] = [

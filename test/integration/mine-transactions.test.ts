@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { mineFile, PARSE_BATCH_LINES, type StoredBatch } from '../../src/billing/mine-file.js';
-import { loadSiteContextData } from '../../src/billing/site-context.js';
+import { loadSiteContextData } from '../../src/billing/load-site-context.js';
 import { getFile } from '../../src/db/queries/cdr-files.js';
 import { findSiteByCode } from '../../src/db/queries/sites.js';
 import { cdrFile, type RowSpec } from '../support/cdr-rows.js';

@@ -8,7 +8,7 @@ import {
   cdrFileName, cdrLines, cmrFileName, cmrLines, generateCdrFile, usDialPlan, type CdrGeneratorOptions,
 } from '../../src/demo/cdr-generator.js';
 import { classifyCdr } from '../../src/billing/classify-call.js';
-import { loadSiteContext } from '../../src/billing/site-context.js';
+import { loadSiteContext } from '../../src/billing/load-site-context.js';
 import { findSiteByCode } from '../../src/db/queries/sites.js';
 import { demoDialPlan, demoPeople, ensureDemoSite } from '../../src/demo/demo-site.js';
 import { cucmIpInt } from '../../src/demo/rng.js';

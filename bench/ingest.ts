@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import { cdrFileName, generateCdrFile } from '../src/demo/cdr-generator.js';
+import { fsyncPath } from '../src/fs-utils.js';
 import { BENCH_CLUSTER, BENCH_USERS, benchPlan } from './bench-site.js';
 
 /**
@@ -59,15 +60,6 @@ async function baseline(file: string): Promise<{ rows: number; seconds: number }
   const seconds = (performance.now() - t0) / 1000;
   if (fields < lines) throw new Error('unreachable');
   return { rows: lines - 2, seconds };
-}
-
-async function flushToDisk(file: string): Promise<void> {
-  const fh = await open(file, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** (b)/(c) The import in a child process: `bench/ingest-child.ts`. */
@@ -137,7 +129,7 @@ async function main(): Promise<void> {
     const genS = (performance.now() - g0) / 1000;
     // On disk before anything is timed: otherwise the kernel writes the generated file back (some
     // 700 MB, 30 s after it was written) in the middle of an import, on the cores the import uses.
-    await flushToDisk(file);
+    await fsyncPath(file);
     const size = (await stat(file)).size;
     process.stdout.write(`  ${file}: ${fmt(size / 1048576)} MB in ${genS.toFixed(1)} s (${fmt(ROWS / genS)} rows/s)\n`);
 

@@ -10,8 +10,8 @@ export async function pathExists(p: string): Promise<boolean> {
   }
 }
 
-/** fsyncs a folder, so that a rename into it survives a crash. */
-export async function fsyncDir(dir: string): Promise<void> {
+/** fsyncs a file (its data on disk), or a folder (so that a rename into it survives a crash). */
+export async function fsyncPath(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
     await fh.sync();

@@ -133,7 +133,8 @@ const trunkMemo = new WeakMap<SiteContext, [Map<string, boolean>, Map<string, bo
  */
 let lastCtx: SiteContext | undefined;
 let lastMemo: [Map<string, boolean>, Map<string, boolean>] | undefined;
-const MEMO_LIMIT = 100_000;
+/** Entries a per-context memo of device answers holds before it is emptied (here and in site-context.ts). */
+export const MEMO_LIMIT = 100_000;
 
 export function guessTrunk(device: string, emptyCallingPartition: boolean): boolean {
   if (device.includes('@') || IP_LITERAL.test(device)) return true;

@@ -7,11 +7,12 @@ import { listUsersForSite } from '../db/queries/users.js';
 import type { RatingData } from '../rating/call-rating.js';
 import { buildSiteContext, loadRaterFactory, type RatedSiteContext, type SiteContextData } from './site-context.js';
 
-/**
+/*
  * A site's context read from the database. Kept apart from site-context.ts, which builds the
  * context and runs in the parser worker: that thread then never loads knex or the queries.
  */
 
+/** Loads the site's gateways, users, tariffs, account codes and prefix table (one set of queries per file). */
 export async function loadSiteContextData(options: { db: DbOrTx; site: Site; rating?: boolean }): Promise<SiteContextData> {
   const { db, site } = options;
   const gateways = await listGateways({ db, siteId: site.id });

@@ -23,9 +23,9 @@ export { FileError } from './parse-file.js';
  * Mines one spooled CDR file into calls and discarded rows. A transaction takes parsed batches up
  * to `batchSize` lines (or one second), and moves the file's checkpoint before it commits, so a
  * process killed at any moment resumes after the last committed line and stores every call
- * exactly once. Files from `WORKER_MIN_BYTES` up are parsed
- * in a worker thread while this thread commits (the two cores each take one half of the work);
- * smaller ones, the one-minute files CUCM sends, are parsed here with no thread start-up delay.
+ * exactly once. Files from `WORKER_MIN_BYTES` up are parsed in a worker thread while this thread
+ * commits (the two cores each take one half of the work); smaller ones, the one-minute files CUCM
+ * sends, are parsed here with no thread start-up delay.
  */
 
 /** Files at least this large are parsed in a worker thread. */

@@ -1,6 +1,6 @@
 import type { Site } from '../db/queries/sites.js';
 import type { CallRater, RatingData } from '../rating/call-rating.js';
-import type { SiteContext, SiteUser } from './classify-call.js';
+import { MEMO_LIMIT, type SiteContext, type SiteUser } from './classify-call.js';
 
 /** Turns a gateway pattern with `*` and `?` into an anchored, case-insensitive regular expression. */
 export function globToRegExp(glob: string): RegExp {
@@ -25,7 +25,6 @@ export interface RatedSiteContext extends SiteContext {
   rater: CallRater | null;
 }
 
-/** Loads the site's gateways, users, tariffs, account codes and prefix table (one set of queries per file). */
 /**
  * Builds a site's rater. The rating modules (libphonenumber's full metadata, the classifier) are
  * loaded on first use: about 22 MB that a thread which only inserts never needs.
@@ -35,9 +34,6 @@ export type RaterFactory = (data: RatingData) => CallRater;
 export async function loadRaterFactory(): Promise<RaterFactory> {
   return (await import('../rating/call-rating.js')).buildCallRater;
 }
-
-/** Remembered device answers per site context (bounded: emptied when full). */
-const MEMO_LIMIT = 100_000;
 
 /**
  * Builds the lookup maps of a site context from its data (pure). With rating data, `makeRater`

@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { parseCdrFileName } from '../billing/parse-cdr.js';
-import { fsyncDir, pathExists } from '../fs-utils.js';
+import { fsyncPath, pathExists } from '../fs-utils.js';
 import type { Db } from '../db/knex.js';
 import { findFileBySha, findFileBySpoolPath, insertFile } from '../db/queries/cdr-files.js';
 import { findSiteByCode, findSiteIdByCluster, listSites } from '../db/queries/sites.js';
@@ -174,12 +174,7 @@ export function createSpool(opts: SpoolOptions) {
       await rm(args.file, { force: true });
       throw new ReceiveError(`${name} is larger than the limit of ${opts.maxFileBytes} bytes`, 'too-large');
     }
-    const fh = await open(args.file, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fsyncPath(args.file);
     const { sha256, size } = await hashFile(args.file);
     return register({ tmp: args.file, name, sha256, size, site, channel: args.channel });
   }
@@ -256,7 +251,7 @@ export function createSpool(opts: SpoolOptions) {
     if (await pathExists(target)) target = path.join(dir, `${name}~${sha256.slice(0, 12)}`);
     try {
       await rename(tmp, target);
-      await fsyncDir(dir);
+      await fsyncPath(dir);
     } catch (err) {
       await rm(tmp, { force: true });
       throw new ReceiveError(`could not store ${name}: ${(err as Error).message}`, 'io');
